@@ -1,0 +1,3 @@
+"""genautoml: AutoML for generative models."""
+
+__version__ = "0.1.0"

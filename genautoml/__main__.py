@@ -1,0 +1,3 @@
+from genautoml.cli import run
+
+run()

@@ -1,0 +1,238 @@
+"""The genautoml command line: thin Typer commands over the pipeline's plain functions.
+
+This is the only module that prints errors and picks exit codes:
+0 done, 1 internal error, 2 bad input, 130 interrupted (run the same command to resume).
+Heavy modules (torch, the pipeline) are imported inside commands so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="AutoML for generative models: cross-validate, tune and train the best generator for your data.",
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": bool(os.environ.get("GENAUTOML_DEBUG"))}
+
+ConfigArg = typer.Argument(..., help="Experiment config (YAML).", show_default=False)
+RunDirOpt = typer.Option(None, "--run-dir", help="Run directory (default: runs/<name>).")
+SetOpt = typer.Option(None, "--set", help="Override a config key: --set search.max_trials=10 (repeatable).")
+ForceOpt = typer.Option(False, "--force", help="Start over when the run directory holds a different config.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only results and errors.")
+
+
+@app.callback()
+def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors.")) -> None:
+    if debug:
+        _state["debug"] = True
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
+    from genautoml.errors import GenautomlError
+
+    try:
+        yield
+    except GenautomlError as exc:
+        if _state["debug"]:
+            raise
+        for line in exc.lines():
+            _err(f"error: {line}")
+        raise typer.Exit(exc.exit_code)
+    except KeyboardInterrupt:
+        hint = f"; resume with: {resume_hint}" if resume_hint else ""
+        _err(f"interrupted: finished work is saved{hint}")
+        raise typer.Exit(130)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        _err(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)")
+        raise typer.Exit(1)
+
+
+def _ui(quiet: bool):
+    from genautoml.pipeline.ui import UI
+
+    return UI(quiet=quiet)
+
+
+def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]], force: bool, quiet: bool) -> None:
+    from genautoml.pipeline.context import claim_run_dir, open_context
+    from genautoml.pipeline.runner import ensure
+
+    command = " ".join(["genautoml", stage, str(config), *[f"--set {o}" for o in overrides or []]])
+    with _errors(resume_hint=command):
+        ui = _ui(quiet)
+        ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, ui)
+        with ctx.run.locked():
+            claim_run_dir(ctx, force)
+            if ctx.fresh(stage):
+                ui.note(f"{stage}: up to date in {ctx.run} (same config and data); showing the saved result")
+                _show(ctx, stage)
+                return
+            ensure(ctx, stage)
+            ui.note(f"{stage}: done; results in {ctx.run}")
+
+
+def _show(ctx, stage: str) -> None:
+    from genautoml.pipeline import cv, data_stage, features, train, tune
+
+    module = {"data": data_stage, "cv": cv, "tune": tune, "features": features, "train": train}[stage]
+    module.show(ctx, ctx.artifact(stage))
+
+
+@app.command()
+def validate(
+    config: Path = ConfigArg,
+    overrides: Optional[List[str]] = SetOpt,
+    show: bool = typer.Option(False, "--show", help="Print the resolved config with every default filled in."),
+) -> None:
+    """Check a config and print it resolved (--show)."""
+    with _errors():
+        from genautoml.config import load_config, resolved, to_yaml
+
+        loaded = load_config(config, overrides or [])
+        if show:
+            typer.echo(to_yaml(resolved(loaded)), nl=False)
+        else:
+            typer.echo(f"{config}: valid ({loaded.data.modality}, {len(loaded.models)} families)")
+
+
+@app.command()
+def data(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
+         force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+    """Load, check and split the data; print a summary."""
+    _run_stage("data", config, run_dir, overrides, force, quiet)
+
+
+@app.command()
+def cv(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
+       force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+    """Cross-validate every candidate family at its defaults; print the leaderboard."""
+    _run_stage("cv", config, run_dir, overrides, force, quiet)
+
+
+@app.command()
+def tune(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
+         force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+    """Tune the best cv families with hyperopt (one conditional space)."""
+    _run_stage("tune", config, run_dir, overrides, force, quiet)
+
+
+@app.command()
+def features(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
+             force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+    """Compare the candidate representations with the tuned model."""
+    _run_stage("features", config, run_dir, overrides, force, quiet)
+
+
+@app.command()
+def train(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
+          force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+    """Train the chosen model on all non-test data and score it on the test split."""
+    _run_stage("train", config, run_dir, overrides, force, quiet)
+
+
+@app.command()
+def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
+           force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+    """Run every stage in order (data, cv, tune, features, train): the main job."""
+    from_overrides = " ".join(f"--set {o}" for o in overrides or [])
+    with _errors(resume_hint=f"genautoml search {config} {from_overrides}".strip()):
+        from genautoml.pipeline.context import claim_run_dir, open_context
+        from genautoml.pipeline.runner import all_fresh, ensure
+
+        ui = _ui(quiet)
+        ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, ui)
+        with ctx.run.locked():
+            claim_run_dir(ctx, force)
+            if all_fresh(ctx):
+                ui.note(f"{ctx.run} is complete for this config and data: nothing to do (use --force to redo)")
+                _show(ctx, "train")
+                return
+            result = ensure(ctx, "train")
+        typer.echo(
+            f"done: {result['family']} on {ctx.artifact('features')['chosen_label']}, "
+            f"test {result['metric']} {result['figure']:.4g}; run directory {ctx.run}"
+        )
+
+
+@app.command()
+def sample(
+    run_dir: Path = typer.Argument(..., help="A trained run directory.", show_default=False),
+    n: int = typer.Option(64, "-n", min=1, help="How many samples."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: RUN_DIR/samples)."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+) -> None:
+    """Generate N samples from a trained run."""
+    with _errors():
+        from genautoml.pipeline.sample import sample as do_sample
+
+        result = do_sample(run_dir, n, out, seed)
+        for path in result["files"]:
+            typer.echo(path)
+
+
+@app.command()
+def evaluate(
+    run_dir: Path = typer.Argument(..., help="A run directory (its config and test split are used).", show_default=False),
+    samples: Optional[Path] = typer.Option(None, "--samples", help="Score these samples instead of the run's model."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed when scoring the model."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Score the trained model, or a folder of samples, on the test split."""
+    with _errors():
+        import json
+
+        from genautoml.pipeline.evaluate import evaluate as do_evaluate
+
+        result = do_evaluate(run_dir, samples, seed)
+        if as_json:
+            typer.echo(json.dumps(result, indent=2))
+            return
+        ui = _ui(False)
+        ui.table(f"{result['source']} vs {result['test_examples']} test examples", ["metric", "value", "better"],
+                 [(k, v, result["directions"].get(k, "minimize").replace("imize", "")) for k, v in result["metrics"].items()])
+
+
+@app.command()
+def models() -> None:
+    """List the registered families, their modalities and default search spaces."""
+    with _errors():
+        from genautoml.models.registry import all_families
+        from genautoml.pipeline.ui import UI
+        from genautoml.search.space import ParamSpace
+
+        rows = []
+        for name, cls in all_families().items():
+            defaults = cls.param_defaults()
+            space = "\n".join(
+                f"{k}: {ParamSpace.model_validate(v).model_dump()} (default {defaults.get(k)!r})"
+                for k, v in cls.default_space.items()
+            )
+            rows.append((name, ", ".join(cls.modalities), cls.summary, space))
+        UI().table("families", ["family", "modalities", "what", "default search space"], rows)
+
+
+def run() -> None:  # console-script entry point
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,339 @@
+"""The experiment config: YAML in, typed ``Config`` out, every default filled in.
+
+Read with ``yaml.safe_load`` only. Every model forbids unknown keys, and every problem is
+reported as one line naming its key path (``search.cv_folds: ...``), all of them at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import hashlib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from genautoml.errors import ConfigError
+from genautoml.search.space import ParamSpace
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# ---- data ------------------------------------------------------------------------------
+
+
+class ImageData(Strict):
+    modality: Literal["image"]
+    source: str = "builtin:digits"
+    test_fraction: float = Field(0.2, gt=0, lt=1)
+    #: resize every image to (height, width); required when a folder holds mixed sizes
+    image_size: Optional[tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]]] = None
+    #: use at most this many examples (a seeded random subset), for quick experiments
+    max_examples: Optional[Annotated[int, Field(gt=0)]] = None
+
+    @field_validator("image_size", mode="before")
+    @classmethod
+    def _square(cls, value: Any) -> Any:
+        return (value, value) if isinstance(value, int) else value
+
+
+DataConfig = Annotated[Union[ImageData], Field(discriminator="modality")]
+
+
+class ImageFeature(Strict):
+    """One candidate representation of images."""
+
+    #: all: every pixel; drop_constant: drop pixels (near) constant in the training folds
+    pixels: Literal["all", "drop_constant"] = "drop_constant"
+    #: continuous in [0,1]; binary (threshold 0.5); levels (``levels`` evenly spaced values)
+    intensity: Literal["continuous", "binary", "levels"] = "continuous"
+    levels: Optional[Annotated[int, Field(ge=2, le=256)]] = None
+
+    @model_validator(mode="after")
+    def _levels_when_needed(self) -> "ImageFeature":
+        if self.intensity == "levels" and self.levels is None:
+            raise ValueError("intensity 'levels' needs 'levels: <int from 2 to 256>'")
+        if self.intensity != "levels" and self.levels is not None:
+            raise ValueError(f"'levels' applies only to intensity 'levels', not {self.intensity!r}")
+        return self
+
+
+FEATURE_MODELS: dict[str, type[Strict]] = {"image": ImageFeature}
+
+
+# ---- models and search -----------------------------------------------------------------
+
+
+class ModelEntry(Strict):
+    family: str
+    #: fixed hyperparameters: used at cv, and held constant during tune
+    params: dict[str, Any] = Field(default_factory=dict)
+    #: search space, key by key over the family's default space (a bare value is a constant)
+    space: dict[str, ParamSpace] = Field(default_factory=dict)
+
+
+def parse_duration(value: Any) -> Optional[float]:
+    """``90``, ``"90s"``, ``"10m"``, ``"1.5h"`` -> seconds."""
+    if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if value is None else float(value)
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(s|m|h)?\s*", value)
+        if match:
+            return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
+    raise ValueError(f"expected a duration such as 90, '90s', '10m' or '1h', got {value!r}")
+
+
+Duration = Annotated[float, Field(gt=0)]
+
+
+class SearchConfig(Strict):
+    metric: str = "auto"
+    cv_folds: int = Field(3, ge=2)
+    top_k: int = Field(2, ge=1)
+    max_trials: int = Field(30, ge=1)
+    time_budget: Optional[Duration] = 600.0
+    trial_timeout: Optional[Duration] = None
+    algo: Literal["tpe", "random"] = "tpe"
+    #: folds scored per tune trial (1: one holdout fold); the winner is re-scored on cv_folds
+    tune_folds: int = Field(1, ge=1)
+    early_stopping: Literal["median", "none"] = "median"
+    #: epochs every trial runs before the median rule may stop it
+    grace_epochs: int = Field(3, ge=0)
+    #: score the model every this many epochs during training (for early stopping)
+    eval_every: int = Field(1, ge=1)
+    #: random trials before TPE models the space; default scales with max_trials
+    startup_trials: Optional[Annotated[int, Field(ge=1)]] = None
+    #: cap on held-out examples used to score a fold (metrics cost grows with it)
+    max_eval_examples: int = Field(1000, ge=10)
+
+    @field_validator("time_budget", "trial_timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _folds(self) -> "SearchConfig":
+        if self.tune_folds > self.cv_folds:
+            raise ValueError(f"tune_folds ({self.tune_folds}) cannot exceed cv_folds ({self.cv_folds})")
+        return self
+
+
+class TrainConfig(Strict):
+    #: samples written into the run directory after final training
+    samples: int = Field(64, ge=0)
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+class Config(Strict):
+    name: str
+    seed: int = Field(0, ge=0)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    data: DataConfig
+    features: Optional[list[Any]] = None
+    models: list[ModelEntry] = Field(min_length=1)
+    search: SearchConfig = Field(default_factory=SearchConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        # The name becomes a folder under runs/: it must not climb out of it.
+        if not _NAME.fullmatch(value) or ".." in value:
+            raise ValueError(
+                "expected letters, digits, '.', '_' or '-' (no '/', no '..', not starting with '.'), "
+                f"got {value!r}"
+            )
+        return value
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _modality_given(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "modality" not in value:
+            raise ValueError(f"missing 'modality' (expected one of: {', '.join(FEATURE_MODELS)})")
+        return value
+
+    @model_validator(mode="after")
+    def _typed_features(self) -> "Config":
+        model = FEATURE_MODELS[self.data.modality]
+        if self.features is not None:
+            if not self.features:
+                raise ValueError("features: expected at least one representation, or leave it out")
+            typed = []
+            for i, item in enumerate(self.features):
+                if isinstance(item, model):
+                    typed.append(item)
+                    continue
+                try:
+                    typed.append(model.model_validate(item))
+                except ValidationError as exc:
+                    raise ConfigError("invalid features", details=_lines(exc, prefix=f"features.{i}")) from None
+            object.__setattr__(self, "features", typed)
+        return self
+
+
+# ---- loading ---------------------------------------------------------------------------
+
+
+def _loc(loc: tuple, prefix: str = "") -> str:
+    # Drop the discriminator tag pydantic inserts into union locations (data.image.source).
+    parts = [str(p) for i, p in enumerate(loc) if not (i == 1 and loc[0] == "data" and p in FEATURE_MODELS)]
+    # Drop pydantic's function-validator markers such as "function-after[...]".
+    parts = [p for p in parts if not p.startswith(("function-", "tagged-union["))]
+    path = ".".join(parts)
+    return ".".join(p for p in (prefix, path) if p) or "(top level)"
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys allowed at the parent of ``loc``, for 'did you mean' hints."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if model is Config and part == "data":
+            return list(ImageData.model_fields)  # extended as modalities are added
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    fields = getattr(model, "model_fields", {})
+    return [f.alias or name for name, f in fields.items()]
+
+
+def _lines(exc: ValidationError, prefix: str = "") -> list[str]:
+    lines = []
+    for error in exc.errors():
+        loc = error["loc"]
+        where = _loc(loc, prefix)
+        if error["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            hint = difflib.get_close_matches(key, _known_keys(loc), n=1)
+            suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
+            lines.append(f"{where}: unknown key{suffix}")
+            continue
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "required key is missing"
+        elif "input" in error and error["type"] not in ("value_error", "assertion_error"):
+            message = f"{message} (got {error['input']!r})"
+        lines.append(f"{where}: {message}")
+    return lines
+
+
+def apply_override(raw: dict, assignment: str) -> None:
+    """Apply one ``--set key.path=value``; the value is parsed as YAML (``3``, ``1e-3``, ``[1, 2]``)."""
+    if "=" not in assignment:
+        raise ConfigError(f"--set {assignment}: expected key.path=value")
+    path, text = assignment.split("=", 1)
+    keys = [k for k in path.strip().split(".")]
+    if not all(keys):
+        raise ConfigError(f"--set {assignment}: expected key.path=value")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ConfigError(f"--set {path}: value {text!r} is not valid YAML") from None
+    node: Any = raw
+    for depth, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise ConfigError(f"--set {path}: {'.'.join(keys[:depth])} has no item {key}")
+            node = node[int(key)]
+        elif isinstance(node, dict):
+            node = node.setdefault(key, {})
+        else:
+            raise ConfigError(f"--set {path}: {'.'.join(keys[:depth])} is not a mapping")
+    last = keys[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ConfigError(f"--set {path}: no item {last}")
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ConfigError(f"--set {path}: {'.'.join(keys[:-1])} is not a mapping")
+
+
+def read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, expected a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        # safe_load refuses tags such as !!python/object: nothing is constructed.
+        raise ConfigError(f"{path}: {exc.problem} (only plain YAML is allowed)") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}:{where}: not valid YAML ({problem})") from None
+    if raw is None:
+        raise ConfigError(f"{path}: the file is empty; expected a mapping with name, data and models")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
+    return raw
+
+
+def validate(raw: dict, source: str = "config") -> Config:
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{source}: {line}" for line in _lines(exc)]
+        raise ConfigError(lines[0], details=lines[1:]) from None
+    except ConfigError as exc:
+        lines = [f"{source}: {line}" for line in exc.details] or [f"{source}: {exc.message}"]
+        raise ConfigError(lines[0], details=lines[1:]) from None
+    from genautoml.pipeline.resolve import check_models
+
+    problems = check_models(config)
+    if problems:
+        lines = [f"{source}: {line}" for line in problems]
+        raise ConfigError(lines[0], details=lines[1:])
+    return config
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    path = Path(path)
+    raw = read_yaml(path)
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    return validate(raw, source=str(path))
+
+
+def resolved(config: Config) -> dict:
+    """The config with every default filled in, as plain YAML-able data."""
+    data = config.model_dump(mode="json")
+    if data.get("features") is None:
+        from genautoml.data.registry import get_modality
+
+        modality = get_modality(config.data.modality)
+        data["features"] = [f.model_dump(mode="json") for f in modality.default_features(config.data)]
+    from genautoml.pipeline.resolve import resolved_models
+
+    data["models"] = resolved_models(config)
+    return data
+
+
+def to_yaml(data: dict) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def config_hash(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,107 @@
+"""The modality and representation contracts.
+
+A **modality** knows how to load raw examples, which representations are candidates,
+which metrics judge generated data, and how to write samples in the native format.
+
+A **representation** turns raw examples into what a family sees and back:
+``fit(train_raw)`` (training folds only) -> ``encode(raw) -> tensor`` ->
+``decode(tensor) -> raw``. Metrics only ever see decoded (raw) data.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+import torch
+
+from genautoml.metrics.base import Metric
+from genautoml.models.base import EncodedSpec
+
+
+class Representation(ABC):
+    #: the feature config (a pydantic model) this representation was built from
+    def __init__(self, feature: Any):
+        self.feature = feature
+
+    @property
+    def label(self) -> str:
+        """A short readable name, e.g. ``drop_constant+levels16``."""
+        return feature_label(self.feature)
+
+    @abstractmethod
+    def fit(self, train_raw: Any) -> "Representation": ...
+
+    @property
+    @abstractmethod
+    def spec(self) -> EncodedSpec: ...
+
+    @abstractmethod
+    def encode(self, raw: Any) -> torch.Tensor: ...
+
+    @abstractmethod
+    def decode(self, encoded: torch.Tensor) -> Any: ...
+
+    @abstractmethod
+    def state(self) -> dict[str, torch.Tensor]: ...
+
+    @abstractmethod
+    def load_state(self, state: dict[str, torch.Tensor]) -> None: ...
+
+    def per_example_size(self, raw: Any) -> int:
+        """How many raw units (pixels, characters, samples) one example has, for per-unit likelihoods."""
+        raise NotImplementedError
+
+
+def feature_label(feature: Any) -> str:
+    values = feature.model_dump(mode="json")
+    return "+".join(f"{k}={v}" for k, v in values.items() if v is not None)
+
+
+class Modality(ABC):
+    name: ClassVar[str]
+    #: name of the metric used for selection when ``search.metric: auto``
+    default_metric: ClassVar[str]
+    #: name of the per-unit likelihood figure, e.g. "bits_per_dim"
+    likelihood_metric: ClassVar[str] = "bits_per_dim"
+    #: the pydantic model of one entry of the config's ``features:`` list
+    feature_model: ClassVar[type]
+
+    @abstractmethod
+    def load(self, data_cfg: Any, base_dir: Path) -> Any:
+        """Raw examples for the whole dataset; raises DataError naming the file."""
+
+    @abstractmethod
+    def count(self, raw: Any) -> int: ...
+
+    @abstractmethod
+    def subset(self, raw: Any, index: np.ndarray) -> Any: ...
+
+    @abstractmethod
+    def fingerprint(self, raw: Any) -> str: ...
+
+    @abstractmethod
+    def describe(self, raw: Any) -> dict[str, Any]:
+        """Shapes, ranges, sizes: what ``genautoml data`` prints and data.json keeps."""
+
+    @abstractmethod
+    def default_features(self, data_cfg: Any) -> list[Any]: ...
+
+    @abstractmethod
+    def representation(self, feature: Any) -> Representation: ...
+
+    @abstractmethod
+    def metrics(self) -> dict[str, Metric]: ...
+
+    @abstractmethod
+    def write_samples(self, raw: Any, out_dir: Path) -> list[Path]: ...
+
+    @abstractmethod
+    def read_samples(self, folder: Path, like: Any) -> Any:
+        """Samples written by anyone, as raw examples shaped like ``like`` (for ``evaluate``)."""
+
+    def generate_count(self, heldout: Any) -> int:
+        """How many examples to generate when scoring against ``heldout``."""
+        return self.count(heldout)

@@ -1,0 +1,30 @@
+"""The metric contract: a name, a direction and a statistic computed in the raw data space."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+MINIMIZE = "minimize"
+MAXIMIZE = "maximize"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """``compute(heldout_raw, generated_raw, train_raw) -> float``.
+
+    Raw means the modality's native form (images: float32 arrays (N, H, W, C) in [0, 1]),
+    never a representation's encoding, so every family and representation is judged alike.
+    """
+
+    name: str
+    direction: str
+    compute: Callable[[Any, Any, Any], float]
+    description: str = ""
+
+    def loss(self, value: float) -> float:
+        """The value as something to minimise (what the search optimises)."""
+        return value if self.direction == MINIMIZE else -value
+
+    def better(self, a: float, b: float) -> bool:
+        return a < b if self.direction == MINIMIZE else a > b

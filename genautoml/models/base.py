@@ -1,0 +1,139 @@
+"""The family contract: what every generative model family provides.
+
+A family is a thin adapter over a private torch module (synthcity's plugin shape):
+
+- ``__init__(spec, *, <explicit keyword hyperparameters>)``: stores them as attributes of
+  the same name (scikit-learn style); no ``**kwargs``, so a typo in a config is an error.
+- ``fit(train, valid, report, seed=, device=)``: the public method seeds, moves data, checks
+  the spec, then calls the private ``_fit``. ``report(epoch)`` is called after every epoch
+  and may raise ``TrialPruned`` / ``TrialTimeout``; the caller scores the model there, so
+  figures are comparable across families. Learned state lives in attributes ending in ``_``.
+- ``sample(n, generator)``: ``n`` examples in the *encoded* space, on the CPU.
+- ``log_likelihood(x)``: optional, nats per example of encoded ``x`` (``has_likelihood``).
+- ``state()`` / ``load_state()``: plain tensors only, so checkpoints load with
+  ``torch.load(weights_only=True)``; ``describe()`` is the JSON half of a checkpoint.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, ClassVar, Optional
+
+import torch
+
+from genautoml.errors import TrialDiverged
+
+Report = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class EncodedSpec:
+    """What a representation hands to a family.
+
+    kind "vector": each example is a flat vector of ``dim`` values, tensor (N, dim).
+        ``levels`` None: float32 values in [0, 1]; ``levels`` L: int64 values in 0..L-1.
+    kind "stream": one long int64 token stream, tensor (T,), vocabulary ``levels``
+        (text); ``dim`` is unused (0).
+    """
+
+    kind: str
+    dim: int
+    levels: Optional[int] = None
+
+    @property
+    def discrete(self) -> bool:
+        return self.levels is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "EncodedSpec":
+        return cls(**data)
+
+
+class Family(ABC):
+    name: ClassVar[str]
+    modalities: ClassVar[tuple[str, ...]]
+    #: default search space in our YAML space syntax (see genautoml/search/space.py)
+    default_space: ClassVar[dict[str, Any]]
+    has_likelihood: ClassVar[bool] = False
+    #: a one-line description for `genautoml models`
+    summary: ClassVar[str] = ""
+
+    def __init__(self, spec: EncodedSpec):
+        self.spec = spec
+
+    # ---- hyperparameters ------------------------------------------------------------
+    @classmethod
+    def param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        signature = inspect.signature(cls.__init__)
+        return {name: signature.parameters[name].default for name in cls.param_names()}
+
+    @classmethod
+    def param_annotations(cls) -> dict[str, Any]:
+        hints = inspect.get_annotations(cls.__init__, eval_str=True)
+        return {name: hints.get(name, Any) for name in cls.param_names()}
+
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    @classmethod
+    def supports(cls, spec: EncodedSpec) -> bool:
+        """Whether this family can model data encoded as ``spec``; override to narrow."""
+        return spec.kind == "vector"
+
+    # ---- training -------------------------------------------------------------------
+    def fit(
+        self,
+        train: torch.Tensor,
+        valid: Optional[torch.Tensor] = None,
+        report: Optional[Report] = None,
+        *,
+        seed: int = 0,
+        device: str = "cpu",
+    ) -> "Family":
+        if not self.supports(self.spec):
+            raise ValueError(f"family {self.name!r} cannot model {self.spec}")
+        torch.manual_seed(seed)
+        self.device_ = torch.device(device)
+        self._fit(train.to(self.device_), None if valid is None else valid.to(self.device_), report or _no_report)
+        return self
+
+    @abstractmethod
+    def _fit(self, train: torch.Tensor, valid: Optional[torch.Tensor], report: Report) -> None: ...
+
+    @staticmethod
+    def check_finite(loss: torch.Tensor | float, what: str = "loss") -> None:
+        value = float(loss)
+        if not math.isfinite(value):
+            raise TrialDiverged(f"{what} became {value}")
+
+    @abstractmethod
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor: ...
+
+    def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(f"family {self.name!r} has no likelihood")
+
+    # ---- persistence ----------------------------------------------------------------
+    @abstractmethod
+    def state(self) -> dict[str, torch.Tensor]: ...
+
+    @abstractmethod
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Rebuild the learned modules from ``state`` (on the CPU unless told otherwise)."""
+
+    def describe(self) -> dict[str, Any]:
+        return {"family": self.name, "params": self.get_params(), "spec": self.spec.to_json()}
+
+
+def _no_report(epoch: int) -> None:
+    return None

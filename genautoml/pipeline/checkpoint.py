@@ -1,0 +1,65 @@
+"""model/: weights as plain tensors (torch.load(weights_only=True)) plus model.json.
+
+Nothing here unpickles arbitrary objects: a file that is not plain tensors is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from genautoml import atomic
+from genautoml.errors import CheckpointError, RunDirError
+
+WEIGHTS = "weights.pt"
+DESCRIPTION = "model.json"
+
+
+def save(model_dir: Path, model, representation, description: dict[str, Any]) -> None:
+    import torch
+
+    tensors = {"model": model.state(), "representation": representation.state()}
+    # Weights first, description last: model.json present means the weights beside it are whole.
+    atomic.write_with(model_dir / WEIGHTS, lambda handle: torch.save(tensors, handle))
+    atomic.write_json(model_dir / DESCRIPTION, description)
+
+
+def load(run_dir: Path, modality=None):
+    """(model, representation, description) from a run directory's model/."""
+    import torch
+
+    from genautoml.models.base import EncodedSpec
+    from genautoml.models.registry import get_family
+
+    model_dir = Path(run_dir) / "model"
+    description_path, weights_path = model_dir / DESCRIPTION, model_dir / WEIGHTS
+    if not description_path.exists() or not weights_path.exists():
+        raise RunDirError(f"{run_dir}: no trained model (expected {model_dir}/); run `genautoml train` first")
+    try:
+        description = json.loads(description_path.read_text(encoding="utf-8"))
+        family_cls = get_family(description["family"])
+        spec = EncodedSpec.from_json(description["spec"])
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{description_path}: not a valid model description ({exc!r})") from None
+    try:
+        tensors = torch.load(weights_path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # refused pickles, truncated files, wrong formats: all one message
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise CheckpointError(f"{weights_path}: cannot be loaded as plain tensors ({first})") from None
+    if not isinstance(tensors, dict) or not {"model", "representation"} <= set(tensors):
+        raise CheckpointError(f"{weights_path}: expected 'model' and 'representation' tensors")
+    if modality is None:
+        from genautoml.data.registry import get_modality
+
+        modality = get_modality(description["modality"])
+    feature_model = modality.feature_model
+    try:
+        representation = modality.representation(feature_model.model_validate(description["feature"]))
+        representation.load_state(tensors["representation"])
+        model = family_cls(spec, **description["params"])
+        model.device_ = torch.device("cpu")
+        model.load_state(tensors["model"])
+    except Exception as exc:
+        raise CheckpointError(f"{weights_path}: does not match {description_path} ({exc.__class__.__name__}: {exc})") from None
+    return model, representation, description

@@ -1,0 +1,134 @@
+"""From the config's ``models:`` list to the families, fixed parameters and spaces a search uses.
+
+The family checks live here rather than in ``config.py`` because they need the registry.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from genautoml.search.space import ParamSpace
+
+_RANGE_KINDS = ("uniform", "loguniform")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One family as the config asks for it."""
+
+    family: str
+    fixed: dict[str, Any]  # held constant (the entry's ``params``)
+    space: dict[str, ParamSpace]  # what tune searches (default space, overridden, minus fixed)
+
+    def default_params(self) -> dict[str, Any]:
+        """What cv trains: the family's defaults with the fixed parameters applied."""
+        from genautoml.models.registry import get_family
+
+        return {**get_family(self.family).param_defaults(), **self.fixed}
+
+
+def _hint(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_value(annotation: Any, value: Any) -> str | None:
+    try:
+        TypeAdapter(annotation).validate_python(value, strict=False)
+    except ValidationError as exc:
+        return exc.errors()[0]["msg"]
+    if annotation is int and isinstance(value, float) and not value.is_integer():
+        return "expected an integer"
+    return None
+
+
+def _check_space(annotation: Any, spec: ParamSpace) -> str | None:
+    if annotation is int and spec.kind in _RANGE_KINDS:
+        return f"is an integer parameter: use int, quniform or choice instead of {spec.kind}"
+    values = list(spec.value) if spec.kind == "choice" else [spec.default_or_first()]
+    if spec.kind in ("uniform", "loguniform", "int", "quniform"):
+        values = list(spec.value[:2])
+    for value in values:
+        problem = _check_value(annotation, value)
+        if problem:
+            return f"{problem} (got {value!r})"
+    return None
+
+
+def check_models(config) -> list[str]:
+    """Every problem with the ``models:`` list, one line each, naming the key path."""
+    from genautoml.models.registry import all_families
+
+    families = all_families()
+    modality = config.data.modality
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(config.models):
+        where = f"models.{i}"
+        cls = families.get(entry.family)
+        if cls is None:
+            problems.append(
+                f"{where}.family: unknown family {entry.family!r}{_hint(entry.family, list(families))}; "
+                f"expected one of {', '.join(families)}"
+            )
+            continue
+        if modality not in cls.modalities:
+            problems.append(
+                f"{where}.family: {entry.family!r} cannot model {modality} data "
+                f"(it supports {', '.join(cls.modalities)})"
+            )
+            continue
+        if entry.family in seen:
+            problems.append(f"{where}.family: {entry.family!r} is listed twice")
+        seen.add(entry.family)
+        annotations = cls.param_annotations()
+        for section, values in (("params", entry.params), ("space", entry.space)):
+            for name, value in values.items():
+                if name not in annotations:
+                    problems.append(
+                        f"{where}.{section}.{name}: not a parameter of {entry.family}"
+                        f"{_hint(name, list(annotations))}; expected one of {', '.join(annotations)}"
+                    )
+                    continue
+                check = _check_value if section == "params" else _check_space
+                problem = check(annotations[name], value)
+                if problem:
+                    problems.append(f"{where}.{section}.{name}: {problem}")
+    return problems
+
+
+def candidates(config) -> list[Candidate]:
+    from genautoml.models.registry import get_family
+
+    result = []
+    for entry in config.models:
+        cls = get_family(entry.family)
+        space = {name: ParamSpace.model_validate(spec) for name, spec in cls.default_space.items()}
+        space.update(entry.space)
+        for name in entry.params:
+            space.pop(name, None)
+        fixed = {name: _coerce(cls.param_annotations()[name], value) for name, value in entry.params.items()}
+        result.append(Candidate(family=entry.family, fixed=fixed, space=space))
+    return result
+
+
+def _coerce(annotation: Any, value: Any) -> Any:
+    try:
+        return TypeAdapter(annotation).validate_python(value)
+    except ValidationError:
+        return value
+
+
+def resolved_models(config) -> list[dict[str, Any]]:
+    return [
+        {
+            "family": c.family,
+            "params": c.fixed,
+            "space": {name: spec.model_dump() for name, spec in c.space.items()},
+        }
+        for c in candidates(config)
+    ]

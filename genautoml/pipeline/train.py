@@ -1,0 +1,80 @@
+"""train: the chosen family, parameters and representation on all non-test data;
+scored once on the held-out test split; model/, metrics.json and samples/ written."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+
+from genautoml import __version__
+from genautoml.models.registry import get_family
+from genautoml.pipeline import checkpoint
+from genautoml.pipeline.context import Context
+from genautoml.pipeline.scoring import metric
+from genautoml.search.seeds import derive_seed
+from genautoml.search.trial import train_and_score
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    tune, features = ctx.artifact("tune"), ctx.artifact("features")
+    family, params = tune["chosen"]["family"], tune["chosen"]["params"]
+    feature_json = features["chosen"]
+    modality = ctx.modality
+    feature = modality.feature_model.model_validate(feature_json)
+    representation = modality.representation(feature)
+    dataset = ctx.dataset
+    ctx.ui.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; test {len(dataset.test_index)}")
+    started = time.perf_counter()
+    seed = derive_seed(ctx.config.seed, "train")
+    model, metrics, _ = train_and_score(
+        ctx.config, modality, get_family(family), params, representation,
+        dataset.train_raw(), dataset.test_raw(), seed=seed, device=ctx.device,
+        metric_names=list(modality.metrics()), with_likelihood=True,
+    )
+    seconds = time.perf_counter() - started
+    description = {
+        "genautoml": __version__,
+        "modality": modality.name,
+        "family": family,
+        "params": params,
+        "spec": representation.spec.to_json(),
+        "feature": feature_json,
+        "feature_label": features["chosen_label"],
+        "seed": seed,
+        "trained_on": int(len(dataset.train_index)),
+        "data_fingerprint": dataset.fingerprint,
+        "torch": torch.__version__,
+    }
+    checkpoint.save(ctx.run / "model", model, representation, description)
+    if ctx.config.train.samples:
+        generator = torch.Generator().manual_seed(derive_seed(ctx.config.seed, "train-samples"))
+        samples = representation.decode(model.sample(ctx.config.train.samples, generator))
+        modality.write_samples(samples, ctx.run / "samples")
+    selection = metric(ctx)
+    artifact = {
+        "key": ctx.stage_key("train"),
+        "split": "test",
+        "test_examples": int(len(dataset.test_index)),
+        "family": family,
+        "params": params,
+        "feature": feature_json,
+        "metric": selection.name,
+        "figure": metrics[selection.name],
+        "metrics": metrics,
+        "directions": {name: m.direction for name, m in modality.metrics().items()},
+        "seconds": round(seconds, 2),
+    }
+    ctx.run.write_json("metrics.json", artifact)
+    show(ctx, artifact)
+    return artifact
+
+
+def show(ctx: Context, artifact: dict[str, Any]) -> None:
+    directions = artifact.get("directions", {})
+    ctx.ui.table(
+        f"test metrics: {artifact['family']} ({artifact['test_examples']} held-out examples)",
+        ["metric", "value", "better"],
+        [(name, value, directions.get(name, "minimize").replace("imize", "")) for name, value in artifact["metrics"].items()],
+    )

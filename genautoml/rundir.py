@@ -1,0 +1,154 @@
+"""The run directory: where a run's artifacts live, its lock and its manifest.
+
+One process writes a run directory at a time (``.lock`` holds its pid); a lock left by a
+dead process is taken over. Every file is written through ``genautoml.atomic``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from genautoml import __version__, atomic
+from genautoml.errors import RunDirError
+
+STAGES = ("data", "cv", "tune", "features", "train")
+# What each stage writes; --force moves these aside before starting over.
+ARTIFACTS = ("data.json", "cv.json", "trials.jsonl", "tune.json", "features.json", "model", "metrics.json", "samples")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+class RunDir:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def __truediv__(self, name: str) -> Path:
+        return self.path / name
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    # ---- artifacts ----------------------------------------------------------------------
+    def read_json(self, name: str) -> Optional[dict[str, Any]]:
+        path = self.path / name
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RunDirError(f"{path}: not valid JSON ({exc}); delete it to redo that stage") from None
+        if not isinstance(data, dict):
+            raise RunDirError(f"{path}: expected a JSON object; delete it to redo that stage")
+        return data
+
+    def write_json(self, name: str, data: dict[str, Any]) -> Path:
+        return atomic.write_json(self.path / name, data)
+
+    def supersede(self) -> Optional[Path]:
+        """Move every stage artifact aside (for ``--force``) instead of deleting finished work."""
+        present = [name for name in ARTIFACTS if (self.path / name).exists()]
+        if not present:
+            return None
+        target = self.path / "superseded" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        target.mkdir(parents=True)
+        for name in present:
+            shutil.move(str(self.path / name), str(target / name))
+        return target
+
+    # ---- lock ---------------------------------------------------------------------------
+    @contextmanager
+    def locked(self) -> Iterator["RunDir"]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = self.path / ".lock"
+        me = os.getpid()
+        for _ in range(3):
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    holder = int(lock.read_text().strip() or "0")
+                except (OSError, ValueError):
+                    holder = 0
+                if holder == me:
+                    yield self  # re-entrant within one process (search runs the other stages)
+                    return
+                if _pid_alive(holder):
+                    raise RunDirError(
+                        f"{self.path}: in use by process {holder} (lock {lock}); "
+                        "wait for it, or use another --run-dir"
+                    ) from None
+                lock.unlink(missing_ok=True)  # left by a dead process: take it over
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(str(me))
+            try:
+                yield self
+            finally:
+                lock.unlink(missing_ok=True)
+            return
+        raise RunDirError(f"{self.path}: could not take the lock {lock}")
+
+    # ---- manifest -----------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        return self.read_json("manifest.json") or {}
+
+    def start_command(self, argv: list[str], seed: int, device: str) -> None:
+        manifest = self.manifest()
+        manifest.setdefault("created", _now())
+        manifest["versions"] = versions()
+        manifest["seed"] = seed
+        manifest["device"] = device
+        manifest.setdefault("commands", []).append({"argv": argv, "started": _now(), "pid": os.getpid()})
+        manifest.setdefault("stages", {})
+        self.write_json("manifest.json", manifest)
+
+    def stage_status(self, stage: str, status: str, seconds: float | None = None, **extra: Any) -> None:
+        manifest = self.manifest()
+        entry = manifest.setdefault("stages", {}).setdefault(stage, {})
+        entry["status"] = status
+        entry["updated"] = _now()
+        if seconds is not None:
+            entry["seconds"] = round(seconds, 2)
+        entry.update(extra)
+        self.write_json("manifest.json", manifest)
+
+
+def versions() -> dict[str, str]:
+    found = {"genautoml": __version__, "python": platform.python_version()}
+    for module in ("torch", "numpy", "sklearn", "hyperopt", "pydantic"):
+        imported = sys.modules.get(module)
+        if imported is not None:
+            found[module] = getattr(imported, "__version__", "?")
+    return found
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start

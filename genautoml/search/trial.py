@@ -1,0 +1,193 @@
+"""One trial: a pure function of (config, family, parameters, representation, folds, seed).
+
+It fits the representation on the training fold, trains the family on the encoding,
+decodes samples and scores them in the raw space against the validation fold. Whatever
+happens inside becomes a status (ok / pruned / failed / timed_out) in the returned record,
+so a search never dies of one bad trial. Nothing global is read or written, so the local
+loop and a Ray worker can call it alike.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from genautoml.errors import TrialDiverged, TrialPruned, TrialTimeout
+from genautoml.search.seeds import derive_seed
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    trial_id: int
+    stage: str
+    family: str
+    params: dict[str, Any]
+    feature: dict[str, Any]  # the representation's config, as JSON
+    folds: tuple[int, ...]
+    #: "selection": only the selection metric (tune); "all": every metric (cv, train)
+    metrics: str = "selection"
+    #: score the model during training (for early stopping)
+    track_curve: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fold_seed(config, request: TrialRequest, fold: int) -> int:
+    return derive_seed(config.seed, request.stage, request.trial_id, fold)
+
+
+def selection_metric(config, modality):
+    name = modality.default_metric if config.search.metric == "auto" else config.search.metric
+    return modality.metrics()[name]
+
+
+def score_samples(modality, metric_names, heldout, generated, train) -> dict[str, float]:
+    metrics = modality.metrics()
+    return {name: float(metrics[name].compute(heldout, generated, train)) for name in metric_names}
+
+
+def likelihood_figure(model, representation, heldout_encoded, heldout_raw) -> float:
+    """Held-out negative log-likelihood in bits per raw unit (pixel, character, sample)."""
+    import torch
+
+    with torch.no_grad():
+        nats = model.log_likelihood(heldout_encoded.to(model.device_))
+    units = representation.per_example_size(heldout_raw) * len(heldout_encoded)
+    return float(-nats.sum().item() / units / math.log(2))
+
+
+def train_and_score(
+    config,
+    modality,
+    family_cls,
+    params: dict[str, Any],
+    representation,
+    train_raw,
+    heldout_raw,
+    *,
+    seed: int,
+    device: str,
+    metric_names: list[str],
+    with_likelihood: bool = False,
+    on_epoch: Optional[Callable[[int, Optional[float]], None]] = None,
+    track_curve: bool = False,
+):
+    """Fit ``representation`` and the family on ``train_raw``; score against ``heldout_raw``.
+
+    Returns (model, metrics, curve). ``on_epoch(epoch, figure)`` may raise to stop training.
+    """
+    import torch
+
+    selection = selection_metric(config, modality)
+    representation.fit(train_raw)
+    train_encoded = representation.encode(train_raw)
+    heldout = modality.subset(heldout_raw, np.arange(min(modality.count(heldout_raw), config.search.max_eval_examples)))
+    heldout_encoded = representation.encode(heldout)
+    model = family_cls(representation.spec, **params)
+    n_generate = modality.generate_count(heldout)
+    curve: list[list[float]] = []
+
+    def generate() -> Any:
+        generator = torch.Generator().manual_seed(derive_seed(seed, "sample"))
+        return representation.decode(model.sample(n_generate, generator))
+
+    def report(epoch: int) -> None:
+        figure = None
+        if track_curve and epoch % config.search.eval_every == 0:
+            figure = float(selection.compute(heldout, generate(), train_raw))
+            curve.append([epoch, figure if math.isfinite(figure) else None])
+        if on_epoch is not None:
+            on_epoch(epoch, figure)
+
+    model.fit(train_encoded, heldout_encoded, report, seed=seed, device=device)
+    generated = generate()
+    names = list(dict.fromkeys([selection.name, *metric_names]))
+    metrics = score_samples(modality, names, heldout, generated, train_raw)
+    if with_likelihood and model.has_likelihood:
+        metrics[modality.likelihood_metric] = likelihood_figure(model, representation, heldout_encoded, heldout)
+    return model, metrics, curve
+
+
+def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", stopper=None,
+              deadline: Optional[float] = None) -> dict[str, Any]:
+    """Train and score ``request`` on each of its folds; never raises for a bad trial."""
+    from genautoml.models.registry import get_family
+
+    modality = dataset.modality
+    selection = selection_metric(config, modality)
+    family_cls = get_family(request.family)
+    feature = modality.feature_model.model_validate(request.feature)
+    every_metric = request.metrics == "all"
+    metric_names = list(modality.metrics()) if every_metric else [selection.name]
+    started = time.perf_counter()
+    record: dict[str, Any] = {
+        "id": request.trial_id,
+        "stage": request.stage,
+        "family": request.family,
+        "params": request.params,
+        "feature": request.feature,
+        "folds": [],
+        "status": "ok",
+        "error": None,
+        "seed": derive_seed(config.seed, request.stage, request.trial_id),
+        **request.extra,
+    }
+    fold_record: dict[str, Any] = {}
+    try:
+        for fold in request.folds:
+            fold_started = time.perf_counter()
+            fold_record = {"fold": fold, "seed": fold_seed(config, request, fold), "curve": [], "metrics": {}}
+            record["folds"].append(fold_record)
+            curve = fold_record["curve"]
+
+            def on_epoch(epoch: int, figure: Optional[float], fold=fold, curve=curve) -> None:
+                fold_record["epochs"] = epoch
+                if figure is not None:
+                    curve.append([epoch, figure])
+                    if stopper is not None:
+                        stopper.check(fold, curve)
+                if deadline is not None and time.time() > deadline:
+                    raise TrialTimeout(f"stopped at epoch {epoch}: past the time limit")
+
+            train_raw, valid_raw = dataset.fold_raw(fold)
+            _, metrics, _ = train_and_score(
+                config, modality, family_cls, request.params, modality.representation(feature),
+                train_raw, valid_raw, seed=fold_record["seed"], device=device,
+                metric_names=metric_names, with_likelihood=every_metric,
+                on_epoch=on_epoch, track_curve=request.track_curve,
+            )
+            fold_record["metrics"] = metrics
+            fold_record["seconds"] = round(time.perf_counter() - fold_started, 3)
+            if not math.isfinite(metrics[selection.name]):
+                raise TrialDiverged(f"{selection.name} is {metrics[selection.name]}")
+    except TrialPruned as exc:
+        record.update(status="pruned", error=str(exc))
+    except TrialTimeout as exc:
+        record.update(status="timed_out", error=str(exc))
+    except TrialDiverged as exc:
+        record.update(status="failed", error=f"diverged: {exc}")
+    except MemoryError:
+        record.update(status="failed", error="out of memory")
+    except Exception as exc:  # a bad trial must not end the search; the reason is kept
+        kind = "out of memory" if "out of memory" in str(exc).lower() else exc.__class__.__name__
+        record.update(status="failed", error=f"{kind}: {exc}", traceback=traceback.format_exc(limit=6))
+    record["seconds"] = round(time.perf_counter() - started, 3)
+    record["figure"] = trial_figure(record, selection.name)
+    record["loss"] = None if record["figure"] is None else selection.loss(record["figure"])
+    return record
+
+
+def trial_figure(record: dict[str, Any], metric: str) -> Optional[float]:
+    """The trial's selection figure: mean over finished folds, or the last curve point if pruned."""
+    if record["status"] == "ok":
+        values = [f["metrics"].get(metric) for f in record["folds"]]
+    elif record["status"] == "pruned" and record["folds"] and record["folds"][-1]["curve"]:
+        values = [record["folds"][-1]["curve"][-1][1]]
+    else:
+        return None
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    return float(np.mean(values)) if values else None

@@ -1,0 +1,136 @@
+"""The tune loop: hyperopt suggests, our trial function runs, ``trials.jsonl`` remembers.
+
+hyperopt's quirks are handled here and nowhere else:
+- we drive ``suggest`` one trial at a time instead of ``fmin``, so an exception or a NaN
+  becomes a failed trial instead of aborting the search or poisoning TPE;
+- hyperopt's ``Trials`` is rebuilt from ``trials.jsonl`` (our source of truth) on resume,
+  never from its own pickle;
+- each suggestion's seed derives from (config seed, trial id), so a resumed search makes
+  the same suggestions as one never interrupted;
+- ``hp.choice`` yields indices: ``space_eval`` turns a point back into values.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from genautoml.search.seeds import derive_seed
+from genautoml.search.space import family_space, plain
+from genautoml.search.trial import TrialRequest
+
+
+@dataclass
+class Budget:
+    max_trials: int
+    time_budget: Optional[float]  # seconds for the whole tune stage, counting earlier sessions
+    trial_timeout: Optional[float]
+
+
+def startup_trials(config) -> int:
+    """Random trials before TPE models the space: hyperopt's 20 would eat a small budget whole."""
+    if config.search.startup_trials is not None:
+        return config.search.startup_trials
+    return max(3, min(20, config.search.max_trials // 4))
+
+
+class HyperoptState:
+    """hyperopt's Domain and Trials for our space, rebuilt from our records."""
+
+    def __init__(self, families: dict[str, dict[str, Any]]):
+        from hyperopt import base
+
+        self.space = family_space(families)
+        self.domain = base.Domain(lambda point: 0.0, self.space)
+        self.trials = base.Trials()
+
+    def add(self, record: dict[str, Any]) -> None:
+        from hyperopt import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
+
+        tid = record["id"]
+        vals = record["vals"]
+        misc = {
+            "tid": tid,
+            "cmd": self.domain.cmd,
+            "workdir": None,
+            "idxs": {label: [tid] if values else [] for label, values in vals.items()},
+            "vals": vals,
+        }
+        # Pruned trials keep their last figure, so TPE still learns from them.
+        if record.get("loss") is not None and record["status"] in ("ok", "pruned"):
+            result = {"status": STATUS_OK, "loss": record["loss"]}
+        else:
+            result = {"status": STATUS_FAIL}
+        docs = self.trials.new_trial_docs([tid], [None], [result], [misc])
+        docs[0]["state"] = JOB_STATE_DONE
+        self.trials.insert_trial_docs(docs)
+        self.trials.refresh()
+
+    def suggest(self, tid: int, algo: str, seed: int, n_startup: int) -> tuple[dict[str, list], dict[str, Any]]:
+        from hyperopt import rand, space_eval, tpe
+
+        if algo == "tpe":
+            suggest = functools.partial(tpe.suggest, n_startup_jobs=n_startup, verbose=False)
+        else:
+            suggest = rand.suggest
+        docs = suggest([tid], self.domain, self.trials, seed)
+        vals = plain(docs[0]["misc"]["vals"])
+        point = space_eval(self.space, {label: values[0] for label, values in vals.items() if values})
+        return vals, plain(point)
+
+
+def run_search(
+    config,
+    families: dict[str, dict[str, Any]],
+    feature: dict[str, Any],
+    records: list[dict[str, Any]],
+    run_one: Callable[[TrialRequest, Optional[float]], dict[str, Any]],
+    on_record: Callable[[dict[str, Any]], None],
+    budget: Budget,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> str:
+    """Suggest and run trials until a budget is reached; returns why it stopped.
+
+    ``records`` are the trials already in ``trials.jsonl`` (resume); ``on_record`` must
+    persist each new record before the next suggestion.
+    """
+    state = HyperoptState(families)
+    for record in records:
+        state.add(record)
+    spent = sum(r.get("seconds", 0.0) for r in records)
+    started = time.time()
+    folds = tuple(range(config.search.tune_folds))
+    n_startup = startup_trials(config)
+    while True:
+        if len(records) >= budget.max_trials:
+            return "max_trials"
+        elapsed = spent + time.time() - started
+        if budget.time_budget is not None and elapsed >= budget.time_budget:
+            return "time_budget"
+        if should_stop():
+            return "stopped"
+        tid = len(records)
+        vals, point = state.suggest(tid, config.search.algo, derive_seed(config.seed, "suggest", tid), n_startup)
+        deadline = None
+        limits = [budget.trial_timeout]
+        if budget.time_budget is not None:
+            limits.append(budget.time_budget - elapsed)
+        limits = [limit for limit in limits if limit is not None]
+        if limits:
+            deadline = time.time() + min(limits)
+        request = TrialRequest(
+            trial_id=tid,
+            stage="tune",
+            family=point["family"],
+            params=point["params"],
+            feature=feature,
+            folds=folds,
+            track_curve=config.search.early_stopping != "none",
+        )
+        record = run_one(request, deadline)
+        record["vals"] = vals
+        records.append(record)
+        on_record(record)
+        state.add(record)
