@@ -223,6 +223,10 @@ def _lines(exc: ValidationError, prefix: str = "") -> list[str]:
             suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
             lines.append(f"{where}: unknown key{suffix}")
             continue
+        if error["type"] == "union_tag_invalid":
+            context = error.get("ctx", {})
+            lines.append(f"{where}.modality: expected one of {context.get('expected_tags')}, got {context.get('tag')!r}")
+            continue
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "required key is missing"

@@ -38,3 +38,8 @@ def get_family(name: str) -> type[Family]:
     if name not in families:
         raise KeyError(name)
     return families[name]
+
+
+def unregister(name: str) -> None:
+    """Remove a family (for tests that register throwaway families)."""
+    _FAMILIES.pop(name, None)

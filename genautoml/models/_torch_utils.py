@@ -1,0 +1,119 @@
+"""Small torch helpers shared by the built-in families (private to genautoml.models)."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Optional
+
+import torch
+from torch import nn
+
+from genautoml.errors import TrialDiverged
+from genautoml.models.base import EncodedSpec
+
+#: continuous values may carry float noise from a representation; beyond this it is a bug upstream
+_RANGE_SLACK = 1e-4
+
+
+def check_vectors(x: torch.Tensor, spec: EncodedSpec, what: str = "input") -> None:
+    """Raise if ``x`` is not (N, dim) data of ``spec``.
+
+    Non-finite values raise TrialDiverged rather than ValueError: a trial fed NaNs must be
+    recorded as failed, not abort the whole search.
+    """
+    if x.dim() != 2 or x.shape[1] != spec.dim:
+        raise ValueError(f"{what}: expected shape (N, {spec.dim}), got {tuple(x.shape)}")
+    if spec.discrete:
+        if x.is_floating_point():
+            raise ValueError(f"{what}: expected integer levels, got {x.dtype}")
+        if x.numel() and (int(x.min()) < 0 or int(x.max()) >= spec.levels):
+            raise ValueError(f"{what}: levels must lie in 0..{spec.levels - 1}")
+        return
+    if not x.is_floating_point():
+        raise ValueError(f"{what}: expected float values in [0, 1], got {x.dtype}")
+    if not bool(torch.isfinite(x).all()):
+        raise TrialDiverged(f"{what} contains NaN or infinite values")
+    if x.numel() and (float(x.min()) < -_RANGE_SLACK or float(x.max()) > 1 + _RANGE_SLACK):
+        raise ValueError(f"{what}: continuous values must lie in [0, 1]")
+
+
+def to_unit(x: torch.Tensor, spec: EncodedSpec) -> torch.Tensor:
+    """Encoded data as float32 in [0, 1] (levels spread evenly), for networks that read floats."""
+    if spec.discrete:
+        return x.float() / max(spec.levels - 1, 1)
+    return x.float().clamp(0.0, 1.0)
+
+
+def from_unit(u: torch.Tensor, spec: EncodedSpec) -> torch.Tensor:
+    """The inverse of ``to_unit``: floats in [0, 1] back to the encoded space (nearest level)."""
+    u = u.clamp(0.0, 1.0)
+    if spec.discrete:
+        return torch.round(u * (spec.levels - 1)).long()
+    return u.float()
+
+
+def mlp(
+    sizes: list[int],
+    *,
+    activation: Callable[[], nn.Module] = nn.SiLU,
+    spectral_norm: bool = False,
+) -> nn.Sequential:
+    """Linear layers through ``sizes`` with an activation between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        linear = nn.Linear(fan_in, fan_out)
+        if spectral_norm:
+            linear = nn.utils.parametrizations.spectral_norm(linear)
+        layers.append(linear)
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+def minibatches(n: int, batch_size: int, device: torch.device) -> Iterator[torch.Tensor]:
+    """Shuffled index batches for one epoch.
+
+    The permutation is drawn on the CPU from torch's default generator (seeded by
+    ``Family.fit``), so the order of batches does not depend on the device.
+    """
+    order = torch.randperm(n).to(device)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def module_state(**modules: nn.Module) -> dict[str, torch.Tensor]:
+    """A flat ``{"<module>.<key>": tensor}`` dict on the CPU, loadable with weights_only=True."""
+    state: dict[str, torch.Tensor] = {}
+    for prefix, module in modules.items():
+        for key, value in module.state_dict().items():
+            state[f"{prefix}.{key}"] = value.detach().cpu().clone()
+    return state
+
+
+def load_module_state(state: dict[str, torch.Tensor], **modules: nn.Module) -> None:
+    """The inverse of ``module_state``; strict, so a checkpoint of another shape fails loudly."""
+    for prefix, module in modules.items():
+        head = prefix + "."
+        own = {key[len(head) :]: value for key, value in state.items() if key.startswith(head)}
+        module.load_state_dict(own, strict=True)
+
+
+def require_fitted(module: Optional[nn.Module], family: str) -> nn.Module:
+    if module is None:
+        raise RuntimeError(f"family {family!r} is not fitted: call fit() or load_state() first")
+    return module
+
+
+def uniform(shape: tuple[int, ...], generator: torch.Generator, device: torch.device) -> torch.Tensor:
+    """Uniform noise drawn on the CPU from ``generator``: the same draw on every device."""
+    return torch.rand(shape, generator=generator).to(device)
+
+
+def categorical(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Inverse-CDF draw from ``probs`` (..., K) given uniforms ``u`` (...): index tensor (...).
+
+    torch.multinomial cannot take a CPU generator for CUDA probabilities, and pre-drawn
+    uniforms keep samples reproducible across devices.
+    """
+    cdf = probs.cumsum(-1)
+    index = (cdf < u.unsqueeze(-1) * cdf[..., -1:]).sum(-1)
+    return index.clamp_(max=probs.shape[-1] - 1)

@@ -1,0 +1,134 @@
+"""Config errors: one clear line per problem, naming the key path; nothing constructed."""
+
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+from genautoml.cli import app
+from genautoml.config import load_config, resolved
+from genautoml.errors import ConfigError
+
+GOOD = """
+name: t
+data: {modality: image, source: builtin:digits}
+models: [{family: vae}, {family: gan}]
+"""
+
+
+def write(tmp_path, text, name="c.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def errors(tmp_path, text, overrides=()):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), overrides)
+    return "\n".join(info.value.lines())
+
+
+def test_good_config_resolves_every_default(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    data = resolved(config)
+    assert data["search"]["cv_folds"] == 3 and data["search"]["algo"] == "tpe"
+    assert data["features"] and data["features"][0]["pixels"] == "drop_constant"
+    assert data["models"][0]["space"]["lr"]["loguniform"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("name: [unclosed", "not valid YAML"),
+    ("- a\n- b\n", "expected a mapping at the top level"),
+    ("", "the file is empty"),
+    ("# only a comment\n", "the file is empty"),
+    (GOOD + "serch: {}\n", "serch: unknown key (did you mean 'search'?)"),
+    (GOOD + "search: {max_trails: 3}\n", "search.max_trails: unknown key (did you mean 'max_trials'?)"),
+    (GOOD.replace("source: builtin:digits", "source: builtin:digits, sourse: x"), "data.sourse: unknown key (did you mean 'source'?)"),
+    (GOOD + "search: {cv_folds: three}\n", "search.cv_folds: Input should be a valid integer"),
+    (GOOD + "search: {cv_folds: 1}\n", "search.cv_folds: Input should be greater than or equal to 2"),
+    (GOOD + "search: {max_trials: 0}\n", "search.max_trials: Input should be greater than or equal to 1"),
+    (GOOD + "search: {time_budget: -5}\n", "search.time_budget: Input should be greater than 0"),
+    (GOOD + "search: {time_budget: soon}\n", "search.time_budget: expected a duration"),
+    (GOOD.replace("source: builtin:digits", "source: builtin:digits, test_fraction: 1.5"), "data.test_fraction: Input should be less than 1"),
+    (GOOD.replace("source: builtin:digits", "source: builtin:digits, test_fraction: 0"), "data.test_fraction: Input should be greater than 0"),
+    (GOOD.replace("{family: gan}", "{family: gann}"), "models.1.family: unknown family 'gann' (did you mean 'gan'?)"),
+    (GOOD.replace("{family: gan}", "{family: gan, space: {lr: {uniform: [0.1, 0.01]}}}"), "models.1.space.lr: uniform: expected low < high, got [0.1, 0.01]"),
+    (GOOD.replace("{family: gan}", "{family: gan, space: {lr: {loguniform: [0, 0.01]}}}"), "loguniform: bounds must be positive"),
+    (GOOD.replace("{family: gan}", "{family: gan, space: {lrr: 0.1}}"), "models.1.space.lrr: not a parameter of gan (did you mean 'lr'?)"),
+    (GOOD.replace("{family: gan}", "{family: gan, params: {epochs: many}}"), "models.1.params.epochs: Input should be a valid integer"),
+    (GOOD.replace("{family: gan}", "{family: gan, space: {epochs: {uniform: [1, 5]}}}"), "models.1.space.epochs: is an integer parameter"),
+    (GOOD.replace("{family: gan}", "{family: vae}"), "models.1.family: 'vae' is listed twice"),
+    (GOOD.replace("modality: image, ", ""), "data: missing 'modality'"),
+    (GOOD.replace("modality: image", "modality: video"), "data.modality: expected one of 'image', got 'video'"),
+    (GOOD.replace("name: t", "name: ../../etc"), "name: expected letters, digits"),
+    (GOOD.replace("name: t", "name: .hidden"), "name: expected letters"),
+    (GOOD + "features: [{pixels: some}]\n", "features.0.pixels"),
+    (GOOD + "features: [{intensity: levels}]\n", "features.0: intensity 'levels' needs"),
+    (GOOD + "search: {tune_folds: 5}\n", "tune_folds (5) cannot exceed cv_folds (3)"),
+])
+def test_one_clear_line(tmp_path, text, expected):
+    message = errors(tmp_path, text)
+    assert expected in message
+    assert "Traceback" not in message
+
+
+def test_every_problem_reported_at_once(tmp_path):
+    message = errors(tmp_path, GOOD + "search: {cv_folds: 1, max_trials: 0, algo: grid}\n")
+    assert message.count("\n") >= 2
+    assert "search.cv_folds" in message and "search.max_trials" in message and "search.algo" in message
+
+
+def test_python_tag_is_refused_and_nothing_constructed(tmp_path):
+    marker = tmp_path / "pwned"
+    text = GOOD + f"evil: !!python/object/apply:os.system ['touch {marker}']\n"
+    message = errors(tmp_path, text)
+    assert "only plain YAML" in message
+    assert not marker.exists()
+
+
+def test_overrides(tmp_path):
+    path = write(tmp_path, GOOD)
+    config = load_config(path, ["search.max_trials=7", "models.0.params.epochs=2", "search.algo=random"])
+    assert config.search.max_trials == 7 and config.search.algo == "random"
+    assert config.models[0].params == {"epochs": 2}
+    with pytest.raises(ConfigError, match="search.max_trial: unknown key"):
+        load_config(path, ["search.max_trial=7"])
+    with pytest.raises(ConfigError, match="--set models.5.family: models has no item 5"):
+        load_config(path, ["models.5.family=vae"])
+    with pytest.raises(ConfigError, match="expected key.path=value"):
+        load_config(path, ["search.max_trials"])
+    with pytest.raises(ConfigError, match="name.x: name is not a mapping"):
+        load_config(path, ["name.x=1"])
+
+
+def test_durations(tmp_path):
+    for text, seconds in (("90", 90), ("'90s'", 90), ("'10m'", 600), ("'1.5h'", 5400)):
+        config = load_config(write(tmp_path, GOOD + f"search: {{time_budget: {text}}}\n"))
+        assert config.search.time_budget == seconds
+
+
+def test_cli_bad_config_exit_2_one_line_no_traceback(tmp_path):
+    path = write(tmp_path, GOOD + "search: {max_trails: 3}\n")
+    result = CliRunner().invoke(app, ["search", str(path), "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert "max_trails: unknown key (did you mean 'max_trials'?)" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "run").exists()  # nothing half-made
+
+
+def test_cli_missing_config(tmp_path):
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2 and "config file not found" in result.output
+
+
+def test_cli_validate_show(tmp_path):
+    result = CliRunner().invoke(app, ["validate", str(write(tmp_path, GOOD)), "--show"])
+    assert result.exit_code == 0
+    assert "max_trials: 30" in result.output and "drop_constant" in result.output
+
+
+def test_shipped_configs_validate():
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml")):
+        load_config(path)

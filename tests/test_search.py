@@ -1,0 +1,169 @@
+"""The tune loop with a synthetic trial function: statuses, budgets, resume, stopping."""
+
+import json
+import math
+import time
+
+import pytest
+
+from genautoml.config import validate
+from genautoml.errors import TrialPruned
+from genautoml.search.space import ParamSpace
+from genautoml.search.stopping import MedianStopper
+from genautoml.search.store import TrialStore
+from genautoml.search.tuner import Budget, run_search
+
+SPACE = {
+    "vae": {"lr": ParamSpace.model_validate({"loguniform": [1e-4, 1e-1]}),
+            "depth": ParamSpace.model_validate({"int": [1, 3]})},
+    "gan": {"lr": ParamSpace.model_validate({"loguniform": [1e-4, 1e-1]})},
+}
+
+
+def make_config(**search):
+    raw = {"name": "t", "data": {"modality": "image"}, "models": [{"family": "vae"}, {"family": "gan"}],
+           "search": {"max_trials": 12, "time_budget": None, **search}}
+    return validate(raw)
+
+
+def synthetic(request, deadline):
+    """A trial whose figure depends on its parameters; gan fails at high lr, some NaN."""
+    lr = request.params["lr"]
+    base = {"id": request.trial_id, "family": request.family, "params": request.params,
+            "stage": "tune", "folds": [], "seconds": 0.01, "error": None}
+    if request.family == "gan" and lr > 0.01:
+        return {**base, "status": "failed", "error": "RuntimeError: boom", "figure": None, "loss": None}
+    if request.family == "vae" and request.params["depth"] == 3 and lr > 0.03:
+        return {**base, "status": "failed", "error": "diverged: loss became nan", "figure": None, "loss": None}
+    figure = abs(math.log10(lr) + 2.5) + (0.5 if request.family == "gan" else 0.0)
+    return {**base, "status": "ok", "figure": figure, "loss": figure}
+
+
+def search(config, records, store=None, stop_after=None, run_one=synthetic, budget=None):
+    def on_record(record):
+        if store is not None:
+            store.append(record)
+        if stop_after is not None and len(records) >= stop_after:
+            raise KeyboardInterrupt
+
+    budget = budget or Budget(config.search.max_trials, config.search.time_budget, None)
+    try:
+        return run_search(config, SPACE, {}, records, run_one, on_record, budget)
+    except KeyboardInterrupt:
+        return "interrupted"
+
+
+def test_statuses_and_max_trials():
+    config = make_config()
+    records = []
+    assert search(config, records) == "max_trials"
+    assert len(records) == 12
+    assert {r["status"] for r in records} <= {"ok", "failed"}
+    assert [r["id"] for r in records] == list(range(12))
+    assert all("vals" in r and "family" in r["vals"] for r in records)
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    config = make_config()
+    full = []
+    search(config, full)
+    store = TrialStore(tmp_path / "trials.jsonl")
+    partial = []
+    assert search(config, partial, store=store, stop_after=3) == "interrupted"
+    resumed = store.load()
+    assert len(resumed) == 3
+    search(config, resumed, store=store)
+    assert [(r["family"], r["params"], r["status"]) for r in resumed] == [
+        (r["family"], r["params"], r["status"]) for r in full
+    ]
+    assert len(store.load()) == 12
+
+
+def test_same_seed_same_trials_other_seed_differs():
+    a, b, c = [], [], []
+    search(make_config(), a)
+    search(make_config(), b)
+    config = validate({**make_config().model_dump(mode="json"), "seed": 1, "features": None})
+    search(config, c)
+    assert [r["params"] for r in a] == [r["params"] for r in b]
+    assert [r["params"] for r in a] != [r["params"] for r in c]
+
+
+def test_random_algo_runs():
+    records = []
+    search(make_config(algo="random"), records)
+    assert len(records) == 12
+
+
+def test_time_budget_counts_earlier_sessions():
+    config = make_config(time_budget=9.5)
+    records = []
+    search(config, records, budget=Budget(2, None, None))
+    for record in records:
+        record["seconds"] = 4.5  # an earlier session spent 9 s of the 9.5 s budget
+
+    def slow(request, deadline):
+        time.sleep(0.2)
+        return synthetic(request, deadline)
+
+    reason = search(config, records, run_one=slow, budget=Budget(12, 9.5, None))
+    assert reason == "time_budget"
+    assert 3 <= len(records) <= 5
+
+
+def test_tpe_beats_random_late_in_the_search():
+    def late_mean(algo, seed):
+        config = validate({**make_config(max_trials=40, algo=algo).model_dump(mode="json"), "seed": seed, "features": None})
+        records = []
+        search(config, records)
+        late = [r["figure"] for r in records[20:] if r["status"] == "ok"]
+        return sum(late) / len(late)
+
+    tpe = sum(late_mean("tpe", seed) for seed in range(3))
+    rand = sum(late_mean("random", seed) for seed in range(3))
+    assert tpe < rand
+
+
+def test_truncated_last_line_is_ignored_with_warning(tmp_path):
+    store_path = tmp_path / "trials.jsonl"
+    store_path.write_text(json.dumps({"id": 0}) + "\n" + '{"id": 1, "stat')
+    warnings = []
+    records = TrialStore(store_path, warn=warnings.append).load()
+    assert records == [{"id": 0}]
+    assert warnings and "cut short" in warnings[0]
+    TrialStore(store_path).append({"id": 1})
+    assert TrialStore(store_path).load() == [{"id": 0}, {"id": 1}]
+
+
+def test_damaged_middle_line_is_an_error(tmp_path):
+    from genautoml.errors import RunDirError
+
+    store_path = tmp_path / "trials.jsonl"
+    store_path.write_text('{"id": 0}\nnot json\n{"id": 2}\n')
+    with pytest.raises(RunDirError, match="trials.jsonl:2"):
+        TrialStore(store_path).load()
+
+
+def test_median_stopper_prunes_a_clearly_worse_curve():
+    history = [{"folds": [{"fold": 0, "curve": [[e, 10.0 - e] for e in range(1, 6)]}]} for _ in range(3)]
+    stopper = MedianStopper(history, grace_epochs=2, minimize=True)
+    good = [[1, 9.0], [2, 8.0], [3, 6.5]]
+    stopper.check(0, good)  # better than the median: goes on
+    bad = [[1, 30.0], [2, 29.0]]
+    stopper.check(0, bad)  # within the grace period: goes on
+    bad.append([3, 28.0])
+    with pytest.raises(TrialPruned, match="median"):
+        stopper.check(0, bad)
+
+
+def test_median_stopper_needs_enough_history():
+    history = [{"folds": [{"fold": 0, "curve": [[1, 1.0], [2, 1.0], [3, 1.0], [4, 1.0]]}]}]
+    MedianStopper(history, grace_epochs=0, minimize=True).check(0, [[1, 99.0], [2, 99.0], [3, 99.0], [4, 99.0]])
+
+
+def test_maximize_direction():
+    history = [{"folds": [{"fold": 0, "curve": [[1, 0.9], [2, 0.9]]}]} for _ in range(3)]
+    stopper = MedianStopper(history, grace_epochs=1, minimize=False)
+    stopper.check(0, [[1, 0.95], [2, 0.95]])
+    with pytest.raises(TrialPruned):
+        stopper.check(0, [[1, 0.1], [2, 0.2]])
