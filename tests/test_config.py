@@ -132,3 +132,9 @@ def test_shipped_configs_validate():
 
     for path in sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml")):
         load_config(path)
+
+
+def test_metric_names_checked(tmp_path):
+    assert "search.metric: unknown metric 'fid'" in errors(tmp_path, GOOD + "search: {metric: fid}\n")
+    message = errors(tmp_path, GOOD + "search: {metric: bits_per_dim}\n")
+    assert "models.1.family: 'gan' has no likelihood" in message

@@ -300,9 +300,10 @@ class ImageModality(Modality):
         return ImageRepresentation(feature)
 
     def metrics(self) -> dict[str, Metric]:
+        from genautoml.metrics.base import likelihood_metric
         from genautoml.metrics.image import image_metrics
 
-        return image_metrics()
+        return {**image_metrics(), self.likelihood_metric: likelihood_metric(self.likelihood_metric, "pixel")}
 
     def write_samples(self, raw: np.ndarray, out_dir: Path) -> list[Path]:
         out_dir = Path(out_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 MINIMIZE = "minimize"
 MAXIMIZE = "maximize"
@@ -19,8 +19,12 @@ class Metric:
 
     name: str
     direction: str
-    compute: Callable[[Any, Any, Any], float]
+    compute: Optional[Callable[[Any, Any, Any], float]]
     description: str = ""
+    #: "samples": computed from generated examples by ``compute``;
+    #: "likelihood": the model's held-out negative log-likelihood per raw unit (bits per
+    #: pixel, character, sample), for families that have one (``compute`` is None)
+    kind: str = "samples"
 
     def loss(self, value: float) -> float:
         """The value as something to minimise (what the search optimises)."""
@@ -28,3 +32,7 @@ class Metric:
 
     def better(self, a: float, b: float) -> bool:
         return a < b if self.direction == MINIMIZE else a > b
+
+
+def likelihood_metric(name: str, unit: str) -> Metric:
+    return Metric(name, MINIMIZE, None, f"held-out negative log-likelihood in bits per {unit}", kind="likelihood")

@@ -98,12 +98,14 @@ def image_features(x: np.ndarray) -> np.ndarray:
     # Unsigned angle in bin units [0, 4): a dark-to-light edge and its mirror are one edge.
     angle = (np.arctan2(gy, gx) % np.pi) * (_ORIENTATIONS / np.pi)
     lower = np.floor(angle)
-    to_upper = magnitude * (angle - lower)
-    lower = lower.astype(np.int64)[..., None] % _ORIENTATIONS
-    bin_ids = np.arange(_ORIENTATIONS)
-    bins = (lower == bin_ids) * (magnitude - to_upper)[..., None]
-    bins += ((lower + 1) % _ORIENTATIONS == bin_ids) * to_upper[..., None]  # (N, 16, 16, 4)
-    orientation = _pool(bins.transpose(0, 3, 1, 2), _CELLS)  # (N, 4 orientations, 4, 4)
+    to_upper = magnitude * (angle - lower)  # linear split of the magnitude between two bins
+    to_lower = magnitude - to_upper
+    lower = lower.astype(np.int64) % _ORIENTATIONS
+    bins = np.empty((len(canvas), _ORIENTATIONS, CANVAS, CANVAS))
+    for o in range(_ORIENTATIONS):
+        from_below = (lower + 1) % _ORIENTATIONS == o
+        bins[:, o] = np.where(lower == o, to_lower, 0.0) + np.where(from_below, to_upper, 0.0)
+    orientation = _pool(bins, _CELLS)  # (N, 4 orientations, 4, 4)
 
     laplacian = np.abs(
         padded[:, :-2, 1:-1] + padded[:, 2:, 1:-1] + padded[:, 1:-1, :-2] + padded[:, 1:-1, 2:]

@@ -14,9 +14,7 @@ from genautoml.pipeline.dataset import load_dataset
 
 
 def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: int = 0) -> dict[str, Any]:
-    import torch
-
-    from genautoml.search.trial import likelihood_figure
+    from genautoml.search.trial import Scorer
 
     run_dir = Path(run_dir)
     config_path = run_dir / "config.yaml"
@@ -35,21 +33,15 @@ def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: int = 0) -> dict[
     test = dataset.test_raw()
     train = dataset.train_raw()
     heldout = modality.subset(test, np.arange(min(modality.count(test), config.search.max_eval_examples)))
-    figures: dict[str, Any] = {}
+    metrics = modality.metrics()
     if samples_dir is not None:
         generated = modality.read_samples(Path(samples_dir), like=heldout)
+        scored = {name: float(m.compute(heldout, generated, train))
+                  for name, m in metrics.items() if m.kind == "samples"}
         source = str(samples_dir)
     else:
         model, representation, description = checkpoint.load(run_dir, modality)
-        generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            generated = representation.decode(model.sample(modality.generate_count(heldout), generator))
-            if model.has_likelihood:
-                figures[modality.likelihood_metric] = likelihood_figure(
-                    model, representation, representation.encode(heldout), heldout)
+        scored = Scorer(modality, representation, heldout, train, seed)(model, list(metrics))
         source = f"model ({description['family']})"
-    metrics = modality.metrics()
-    scored = {name: float(m.compute(heldout, generated, train)) for name, m in metrics.items()}
-    return {"source": source, "test_examples": modality.count(heldout), "generated": modality.count(generated),
-            "metrics": {**scored, **figures},
+    return {"source": source, "test_examples": modality.count(heldout), "metrics": scored,
             "directions": {name: m.direction for name, m in metrics.items()}}

@@ -63,9 +63,20 @@ def check_models(config) -> list[str]:
     """Every problem with the ``models:`` list, one line each, naming the key path."""
     from genautoml.models.registry import all_families
 
+    from genautoml.data.registry import get_modality
+
     families = all_families()
     modality = config.data.modality
     problems: list[str] = []
+    metrics = get_modality(modality).metrics()
+    metric_name = get_modality(modality).default_metric if config.search.metric == "auto" else config.search.metric
+    if metric_name not in metrics:
+        problems.append(
+            f"search.metric: unknown metric {metric_name!r} for {modality}{_hint(metric_name, list(metrics))}; "
+            f"expected auto or one of {', '.join(metrics)}"
+        )
+        metric_name = None
+    needs_likelihood = metric_name is not None and metrics[metric_name].kind == "likelihood"
     seen: set[str] = set()
     for i, entry in enumerate(config.models):
         where = f"models.{i}"
@@ -82,6 +93,10 @@ def check_models(config) -> list[str]:
                 f"(it supports {', '.join(cls.modalities)})"
             )
             continue
+        if needs_likelihood and not cls.has_likelihood:
+            problems.append(
+                f"{where}.family: {entry.family!r} has no likelihood, so it cannot be selected by {metric_name}"
+            )
         if entry.family in seen:
             problems.append(f"{where}.family: {entry.family!r} is listed twice")
         seen.add(entry.family)

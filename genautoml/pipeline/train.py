@@ -28,10 +28,10 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.ui.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; test {len(dataset.test_index)}")
     started = time.perf_counter()
     seed = derive_seed(ctx.config.seed, "train")
-    model, metrics, _ = train_and_score(
+    model, metrics = train_and_score(
         ctx.config, modality, get_family(family), params, representation,
         dataset.train_raw(), dataset.test_raw(), seed=seed, device=ctx.device,
-        metric_names=list(modality.metrics()), with_likelihood=True,
+        metric_names=list(modality.metrics()),
     )
     seconds = time.perf_counter() - started
     description = {

@@ -45,11 +45,6 @@ def selection_metric(config, modality):
     return modality.metrics()[name]
 
 
-def score_samples(modality, metric_names, heldout, generated, train) -> dict[str, float]:
-    metrics = modality.metrics()
-    return {name: float(metrics[name].compute(heldout, generated, train)) for name in metric_names}
-
-
 def likelihood_figure(model, representation, heldout_encoded, heldout_raw) -> float:
     """Held-out negative log-likelihood in bits per raw unit (pixel, character, sample)."""
     import torch
@@ -58,6 +53,45 @@ def likelihood_figure(model, representation, heldout_encoded, heldout_raw) -> fl
         nats = model.log_likelihood(heldout_encoded.to(model.device_))
     units = representation.per_example_size(heldout_raw) * len(heldout_encoded)
     return float(-nats.sum().item() / units / math.log(2))
+
+
+class Scorer:
+    """Scores a (fitted) model against held-out raw data with the named metrics.
+
+    Sample metrics share one batch of generated examples, drawn from a fixed seed so
+    every epoch and every trial is judged on equal terms; likelihood metrics are
+    skipped for families without a likelihood.
+    """
+
+    def __init__(self, modality, representation, heldout_raw, train_raw, seed: int):
+        self.modality = modality
+        self.metrics = modality.metrics()
+        self.representation = representation
+        self.heldout = heldout_raw
+        self.heldout_encoded = representation.encode(heldout_raw)
+        self.train = train_raw
+        self.seed = seed
+
+    def generate(self, model) -> Any:
+        import torch
+
+        generator = torch.Generator().manual_seed(derive_seed(self.seed, "sample"))
+        with torch.no_grad():
+            return self.representation.decode(model.sample(self.modality.generate_count(self.heldout), generator))
+
+    def __call__(self, model, names: list[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        generated = None
+        for name in names:
+            metric = self.metrics[name]
+            if metric.kind == "likelihood":
+                if model.has_likelihood:
+                    out[name] = likelihood_figure(model, self.representation, self.heldout_encoded, self.heldout)
+                continue
+            if generated is None:
+                generated = self.generate(model)
+            out[name] = float(metric.compute(self.heldout, generated, self.train))
+        return out
 
 
 def train_and_score(
@@ -72,44 +106,31 @@ def train_and_score(
     seed: int,
     device: str,
     metric_names: list[str],
-    with_likelihood: bool = False,
     on_epoch: Optional[Callable[[int, Optional[float]], None]] = None,
     track_curve: bool = False,
 ):
     """Fit ``representation`` and the family on ``train_raw``; score against ``heldout_raw``.
 
-    Returns (model, metrics, curve). ``on_epoch(epoch, figure)`` may raise to stop training.
+    Returns (model, metrics). ``on_epoch(epoch, figure)`` may raise to stop training;
+    ``figure`` is the selection metric on the held-out data when ``track_curve``.
     """
-    import torch
-
     selection = selection_metric(config, modality)
     representation.fit(train_raw)
     train_encoded = representation.encode(train_raw)
     heldout = modality.subset(heldout_raw, np.arange(min(modality.count(heldout_raw), config.search.max_eval_examples)))
-    heldout_encoded = representation.encode(heldout)
+    scorer = Scorer(modality, representation, heldout, train_raw, seed)
     model = family_cls(representation.spec, **params)
-    n_generate = modality.generate_count(heldout)
-    curve: list[list[float]] = []
-
-    def generate() -> Any:
-        generator = torch.Generator().manual_seed(derive_seed(seed, "sample"))
-        return representation.decode(model.sample(n_generate, generator))
 
     def report(epoch: int) -> None:
         figure = None
         if track_curve and epoch % config.search.eval_every == 0:
-            figure = float(selection.compute(heldout, generate(), train_raw))
-            curve.append([epoch, figure if math.isfinite(figure) else None])
+            figure = scorer(model, [selection.name]).get(selection.name)
         if on_epoch is not None:
             on_epoch(epoch, figure)
 
-    model.fit(train_encoded, heldout_encoded, report, seed=seed, device=device)
-    generated = generate()
-    names = list(dict.fromkeys([selection.name, *metric_names]))
-    metrics = score_samples(modality, names, heldout, generated, train_raw)
-    if with_likelihood and model.has_likelihood:
-        metrics[modality.likelihood_metric] = likelihood_figure(model, representation, heldout_encoded, heldout)
-    return model, metrics, curve
+    model.fit(train_encoded, scorer.heldout_encoded, report, seed=seed, device=device)
+    metrics = scorer(model, list(dict.fromkeys([selection.name, *metric_names])))
+    return model, metrics
 
 
 def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", stopper=None,
@@ -154,16 +175,17 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
                     raise TrialTimeout(f"stopped at epoch {epoch}: past the time limit")
 
             train_raw, valid_raw = dataset.fold_raw(fold)
-            _, metrics, _ = train_and_score(
+            _, metrics = train_and_score(
                 config, modality, family_cls, request.params, modality.representation(feature),
                 train_raw, valid_raw, seed=fold_record["seed"], device=device,
-                metric_names=metric_names, with_likelihood=every_metric,
+                metric_names=metric_names,
                 on_epoch=on_epoch, track_curve=request.track_curve,
             )
             fold_record["metrics"] = metrics
             fold_record["seconds"] = round(time.perf_counter() - fold_started, 3)
-            if not math.isfinite(metrics[selection.name]):
-                raise TrialDiverged(f"{selection.name} is {metrics[selection.name]}")
+            figure = metrics.get(selection.name, math.nan)
+            if not math.isfinite(figure):
+                raise TrialDiverged(f"{selection.name} is {figure}")
     except TrialPruned as exc:
         record.update(status="pruned", error=str(exc))
     except TrialTimeout as exc:

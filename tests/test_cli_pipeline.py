@@ -1,0 +1,133 @@
+"""The whole pipeline through the CLI on a tiny budget: stages, artifacts, resume rules."""
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from genautoml.cli import app
+
+TINY = """
+name: tiny
+seed: 0
+device: cpu
+data: {modality: image, source: builtin:digits, max_examples: 150, test_fraction: 0.2}
+features:
+  - {pixels: drop_constant, intensity: continuous}
+  - {pixels: drop_constant, intensity: binary}
+models:
+  - {family: vae, params: {epochs: 2, hidden: 32, depth: 1}}
+  - {family: gan, params: {epochs: 2, hidden: 32, depth: 1}}
+  - {family: rnn, params: {epochs: 1, hidden: 16, layers: 1}}
+search: {cv_folds: 2, top_k: 2, max_trials: 3, time_budget: 120, grace_epochs: 0, max_eval_examples: 60}
+train: {samples: 16}
+"""
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pipeline")
+    config = folder / "tiny.yaml"
+    config.write_text(textwrap.dedent(TINY))
+    run_dir = folder / "run"
+    result = invoke("search", config, "--run-dir", run_dir)
+    assert result.exit_code == 0, result.output
+    return config, run_dir, result.output
+
+
+def test_search_writes_every_artifact(finished_run):
+    config, run_dir, output = finished_run
+    for name in ("config.yaml", "manifest.json", "data.json", "cv.json", "trials.jsonl", "tune.json",
+                 "features.json", "model/weights.pt", "model/model.json", "metrics.json", "samples/grid.png"):
+        assert (run_dir / name).exists(), name
+    assert not (run_dir / ".lock").exists()
+    assert "cv leaderboard" in output and "test metrics" in output and "chosen representation" in output
+    trials = [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines()]
+    assert len(trials) <= 3 and {t["status"] for t in trials} <= {"ok", "pruned", "failed", "timed_out"}
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["split"] == "test" and np.isfinite(metrics["metrics"]["frechet"])
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert all(manifest["stages"][s]["status"] == "done" for s in ("data", "cv", "tune", "features", "train"))
+    data = json.loads((run_dir / "data.json").read_text())
+    assert data["split"]["test"] == 30 and len(data["test_index"]) == 30
+    cv = json.loads((run_dir / "cv.json").read_text())
+    assert {row["family"] for row in cv["leaderboard"]} == {"vae", "gan", "rnn"}
+    assert all(set(r["feature"]) == {"pixels", "intensity", "levels"} for r in cv["records"])
+
+
+def test_weights_load_with_weights_only(finished_run):
+    _, run_dir, _ = finished_run
+    tensors = torch.load(run_dir / "model" / "weights.pt", weights_only=True)
+    assert set(tensors) == {"model", "representation"}
+
+
+def test_search_again_does_nothing(finished_run):
+    config, run_dir, _ = finished_run
+    before = (run_dir / "metrics.json").read_bytes()
+    result = invoke("search", config, "--run-dir", run_dir)
+    assert result.exit_code == 0 and "nothing to do" in result.output
+    assert (run_dir / "metrics.json").read_bytes() == before
+
+
+def test_changed_config_refused_without_force(finished_run):
+    config, run_dir, _ = finished_run
+    result = invoke("search", config, "--run-dir", run_dir, "--set", "search.cv_folds=3")
+    assert result.exit_code == 2
+    assert "different config (search.cv_folds: 2 -> 3)" in result.output and "--force" in result.output
+
+
+def test_sample_and_evaluate(finished_run, tmp_path):
+    _, run_dir, _ = finished_run
+    out = tmp_path / "s"
+    result = invoke("sample", run_dir, "-n", 9, "--out", out, "--seed", 3)
+    assert result.exit_code == 0, result.output
+    samples = np.load(out / "samples.npy")
+    assert samples.shape == (9, 8, 8, 1) and samples.min() >= 0 and samples.max() <= 1
+    again = tmp_path / "s2"
+    invoke("sample", run_dir, "-n", 9, "--out", again, "--seed", 3)
+    assert np.array_equal(samples, np.load(again / "samples.npy"))
+    result = invoke("evaluate", run_dir, "--json")
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(json.loads(result.output)["metrics"]["frechet"])
+    result = invoke("evaluate", run_dir, "--samples", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert "bits_per_dim" not in json.loads(result.output)["metrics"]
+
+
+def test_stage_commands_reuse_results(finished_run):
+    config, run_dir, _ = finished_run
+    result = invoke("cv", config, "--run-dir", run_dir)
+    assert result.exit_code == 0 and "up to date" in result.output
+
+
+def test_more_trials_continue_the_search(finished_run, tmp_path):
+    config, run_dir, _ = finished_run
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    before = (copy / "trials.jsonl").read_text().splitlines()
+    result = invoke("tune", config, "--run-dir", copy, "--set", "search.max_trials=4")
+    assert result.exit_code == 0, result.output
+    after = (copy / "trials.jsonl").read_text().splitlines()
+    assert after[: len(before)] == before and len(after) == len(before) + 1
+    assert "resuming" in result.output
+
+
+def test_sample_without_model_is_a_clear_error(tmp_path):
+    result = invoke("sample", tmp_path, "-n", 2)
+    assert result.exit_code == 2 and "no trained model" in result.output
+
+
+def test_models_lists_families():
+    result = invoke("models")
+    assert result.exit_code == 0
+    for name in ("vae", "gan", "rnn"):
+        assert name in result.output
