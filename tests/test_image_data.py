@@ -1,0 +1,130 @@
+"""Image loading and representations: bad data gets one clear line naming the file."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from genautoml.config import ImageData, ImageFeature
+from genautoml.data.image import ImageRepresentation, load_images
+from genautoml.errors import DataError
+from genautoml.pipeline.dataset import split
+
+
+def cfg(source, **extra):
+    return ImageData(modality="image", source=str(source), **extra)
+
+
+def save_png(path, size=(8, 8), mode="L", seed=0):
+    rng = np.random.default_rng(seed)
+    shape = size[::-1] + ((3,) if mode == "RGB" else ())
+    Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8), mode=mode).save(path)
+
+
+def test_digits_builtin():
+    images = load_images(cfg("builtin:digits"), None)
+    assert images.shape == (1797, 8, 8, 1) and images.dtype == np.float32
+    assert images.min() == 0 and images.max() == 1
+
+
+def test_folder_of_pngs_and_resize(tmp_path):
+    for i in range(3):
+        save_png(tmp_path / f"{i}.png", seed=i)
+    save_png(tmp_path / "big.png", size=(16, 12))
+    with pytest.raises(DataError, match="different sizes.*set data.image_size"):
+        load_images(cfg(tmp_path), tmp_path)
+    images = load_images(cfg(tmp_path, image_size=8), tmp_path)
+    assert images.shape == (4, 8, 8, 1)
+
+
+def test_mixed_grayscale_and_rgb_become_rgb(tmp_path):
+    save_png(tmp_path / "a.png")
+    save_png(tmp_path / "b.png", mode="RGB")
+    assert load_images(cfg(tmp_path), tmp_path).shape == (2, 8, 8, 3)
+
+
+def test_corrupt_and_empty_files_reported_together(tmp_path):
+    save_png(tmp_path / "good.png")
+    (tmp_path / "empty.png").write_bytes(b"")
+    data = (tmp_path / "good.png").read_bytes()
+    (tmp_path / "truncated.png").write_bytes(data[: len(data) // 2])
+    (tmp_path / "fake.jpg").write_bytes(b"this is not a jpeg")
+    with pytest.raises(DataError) as info:
+        load_images(cfg(tmp_path), tmp_path)
+    text = "\n".join(info.value.lines())
+    assert "empty.png: empty file" in text and "truncated.png" in text and "fake.jpg" in text
+
+
+def test_decompression_bomb_refused(tmp_path):
+    # A tiny file whose header declares 30000 x 30000 pixels.
+    Image.new("L", (30000, 30000)).save(tmp_path / "bomb.png", optimize=True)
+    with pytest.raises(DataError, match="bomb.png: .*(30000x30000|DecompressionBomb)"):
+        load_images(cfg(tmp_path), tmp_path)
+
+
+def test_missing_and_empty_sources(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load_images(cfg(tmp_path / "nope"), tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no .png/.jpg/.jpeg images found"):
+        load_images(cfg(tmp_path / "empty"), tmp_path)
+    (tmp_path / "zero.npy").write_bytes(b"")
+    with pytest.raises(DataError, match="zero.npy: empty file"):
+        load_images(cfg(tmp_path / "zero.npy"), tmp_path)
+
+
+@pytest.mark.parametrize("array, message", [
+    (np.full((10, 4, 4), np.nan, dtype=np.float32), "NaN or infinite"),
+    (np.ones((10, 4), dtype=np.float32), "expected shape"),
+    (np.ones((10, 4, 4, 2), dtype=np.float32), "expected shape"),
+    (np.full((10, 4, 4), 3.0, dtype=np.float32), r"must lie in \[0, 1\]"),
+    (np.full((10, 4, 4), 300, dtype=np.int32), "0..255"),
+])
+def test_bad_arrays(tmp_path, array, message):
+    np.save(tmp_path / "x.npy", array)
+    with pytest.raises(DataError, match=message):
+        load_images(cfg(tmp_path / "x.npy"), tmp_path)
+
+
+def test_arrays_uint8_and_npz(tmp_path):
+    np.save(tmp_path / "x.npy", np.full((5, 4, 4), 255, dtype=np.uint8))
+    assert load_images(cfg(tmp_path / "x.npy"), tmp_path).max() == 1.0
+    np.savez(tmp_path / "x.npz", images=np.zeros((5, 4, 4, 3), dtype=np.float32), labels=np.zeros(5))
+    assert load_images(cfg(tmp_path / "x.npz"), tmp_path).shape == (5, 4, 4, 3)
+
+
+def test_object_array_refused_without_unpickling(tmp_path):
+    np.save(tmp_path / "x.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(DataError, match="without pickle"):
+        load_images(cfg(tmp_path / "x.npy"), tmp_path)
+
+
+def test_too_few_examples_says_how_many():
+    with pytest.raises(DataError, match="too few .* need at least"):
+        split(12, 0.2, 3, 0, "x.npy")
+
+
+def test_split_is_fixed_and_disjoint():
+    test, train, folds = split(100, 0.2, 3, 0, "x")
+    again = split(100, 0.2, 3, 0, "x")
+    assert np.array_equal(test, again[0]) and len(test) == 20
+    assert not set(test) & set(train)
+    assert sorted(np.concatenate([v for _, v in folds])) == list(range(80))
+
+
+@pytest.mark.parametrize("feature", [
+    ImageFeature(pixels="drop_constant", intensity="continuous"),
+    ImageFeature(pixels="all", intensity="levels", levels=17),
+    ImageFeature(pixels="drop_constant", intensity="binary"),
+])
+def test_representations_round_trip(feature):
+    images = load_images(cfg("builtin:digits"), None)[:200]
+    rep = ImageRepresentation(feature).fit(images)
+    encoded = rep.encode(images)
+    decoded = rep.decode(encoded)
+    assert decoded.shape == images.shape
+    if feature.pixels == "drop_constant":
+        assert rep.spec.dim < 64  # the digits' empty border is dropped
+    if feature.intensity != "binary":  # continuous and 17 levels are lossless on digits
+        np.testing.assert_allclose(decoded, images, atol=1e-6)
+    else:
+        assert set(np.unique(decoded)) <= {0.0, 1.0} | set(np.unique(images[:, ~rep.keep_.numpy().reshape(8, 8)]))
