@@ -1,0 +1,113 @@
+"""A killed or interrupted search loses at most the trial in flight, and resumes to the same result."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+CONFIG = """
+name: faults
+seed: 3
+device: cpu
+data: {modality: image, source: builtin:digits, max_examples: 120}
+models:
+  - {family: vae, params: {epochs: 3, hidden: 32, depth: 1}}
+  - {family: gan, params: {epochs: 3, hidden: 32, depth: 1}}
+search: {cv_folds: 2, top_k: 2, max_trials: 6, time_budget: null, grace_epochs: 1, max_eval_examples: 40}
+train: {samples: 4}
+"""
+
+
+def command(config, run_dir, stage="tune"):
+    return [sys.executable, "-m", "genautoml", stage, str(config), "--run-dir", str(run_dir), "--quiet"]
+
+
+def trials(run_dir):
+    path = run_dir / "trials.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip().endswith("}")]
+
+
+def comparable(records):
+    return [(r["id"], r["family"], r["params"], r["status"], r["figure"]) for r in records]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("faults")
+    config = folder / "faults.yaml"
+    config.write_text(textwrap.dedent(CONFIG))
+    run_dir = folder / "reference"
+    done = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return config, comparable(trials(run_dir))
+
+
+def wait_for_trials(run_dir, count, process, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if len(trials(run_dir)) >= count:
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"finished before {count} trials: {process.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for trials")
+
+
+@pytest.mark.parametrize("kill_after", [1, 4])
+def test_kill_9_then_resume_equals_uninterrupted(uninterrupted, tmp_path, kill_after):
+    config, reference = uninterrupted
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
+    wait_for_trials(run_dir, kill_after, process)
+    time.sleep(0.3 * kill_after)  # somewhere inside the next trial
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    survived = trials(run_dir)
+    assert len(survived) >= kill_after
+    resumed = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    final = comparable(trials(run_dir))
+    assert final == reference
+    assert final[: len(survived)] == comparable(survived)  # finished trials kept, not rerun
+
+
+def test_ctrl_c_exits_130_and_says_how_to_resume(uninterrupted, tmp_path):
+    config, reference = uninterrupted
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
+    wait_for_trials(run_dir, 2, process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "resume with: genautoml tune" in stderr
+    assert "Traceback" not in stderr
+    assert not (run_dir / ".lock").exists()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["stages"]["tune"]["status"] == "interrupted"
+    resumed = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0
+    assert comparable(trials(run_dir)) == reference
+
+
+def test_second_writer_is_refused(uninterrupted, tmp_path):
+    config, _ = uninterrupted
+    run_dir = tmp_path / "run"
+    first = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 120
+        while not (run_dir / ".lock").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        second = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2
+        assert f"in use by process {first.pid}" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
