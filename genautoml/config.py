@@ -20,50 +20,21 @@ from genautoml.errors import ConfigError
 from genautoml.search.space import ParamSpace
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from genautoml.data.config_base import Strict  # noqa: E402  (shared by the modality schemas)
 
 
 # ---- data ------------------------------------------------------------------------------
 
 
-class ImageData(Strict):
-    modality: Literal["image"]
-    source: str = "builtin:digits"
-    test_fraction: float = Field(0.2, gt=0, lt=1)
-    #: resize every image to (height, width); required when a folder holds mixed sizes
-    image_size: Optional[tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]]] = None
-    #: use at most this many examples (a seeded random subset), for quick experiments
-    max_examples: Optional[Annotated[int, Field(gt=0)]] = None
+# Each modality declares its ``data:`` section and its ``features:`` entries in its own
+# small module (no torch imports there, so validating a config stays quick).
+from genautoml.data.config_audio import AudioData, AudioFeature  # noqa: E402
+from genautoml.data.config_image import ImageData, ImageFeature  # noqa: E402
+from genautoml.data.config_text import TextData, TextFeature  # noqa: E402
 
-    @field_validator("image_size", mode="before")
-    @classmethod
-    def _square(cls, value: Any) -> Any:
-        return (value, value) if isinstance(value, int) else value
-
-
-DataConfig = Annotated[Union[ImageData], Field(discriminator="modality")]
-
-
-class ImageFeature(Strict):
-    """One candidate representation of images."""
-
-    #: all: every pixel; drop_constant: drop pixels (near) constant in the training folds
-    pixels: Literal["all", "drop_constant"] = "drop_constant"
-    #: continuous in [0,1]; binary (threshold 0.5); levels (``levels`` evenly spaced values)
-    intensity: Literal["continuous", "binary", "levels"] = "continuous"
-    levels: Optional[Annotated[int, Field(ge=2, le=256)]] = None
-
-    @model_validator(mode="after")
-    def _levels_when_needed(self) -> "ImageFeature":
-        if self.intensity == "levels" and self.levels is None:
-            raise ValueError("intensity 'levels' needs 'levels: <int from 2 to 256>'")
-        if self.intensity != "levels" and self.levels is not None:
-            raise ValueError(f"'levels' applies only to intensity 'levels', not {self.intensity!r}")
-        return self
-
-
-FEATURE_MODELS: dict[str, type[Strict]] = {"image": ImageFeature}
+DATA_MODELS: dict[str, type[BaseModel]] = {"image": ImageData, "text": TextData, "audio": AudioData}
+DataConfig = Annotated[Union[ImageData, TextData, AudioData], Field(discriminator="modality")]
+FEATURE_MODELS: dict[str, type[BaseModel]] = {"image": ImageFeature, "text": TextFeature, "audio": AudioFeature}
 
 
 # ---- models and search -----------------------------------------------------------------
@@ -190,14 +161,15 @@ def _loc(loc: tuple, prefix: str = "") -> str:
     return ".".join(p for p in (prefix, path) if p) or "(top level)"
 
 
-def _known_keys(loc: tuple) -> list[str]:
+def _known_keys(loc: tuple, raw: Any = None) -> list[str]:
     """The keys allowed at the parent of ``loc``, for 'did you mean' hints."""
     model: Any = Config
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
         if model is Config and part == "data":
-            return list(ImageData.model_fields)  # extended as modalities are added
+            modality = raw.get("data", {}).get("modality") if isinstance(raw, dict) and isinstance(raw.get("data"), dict) else None
+            return list(DATA_MODELS.get(modality, ImageData).model_fields)
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return []
@@ -212,14 +184,14 @@ def _known_keys(loc: tuple) -> list[str]:
     return [f.alias or name for name, f in fields.items()]
 
 
-def _lines(exc: ValidationError, prefix: str = "") -> list[str]:
+def _lines(exc: ValidationError, prefix: str = "", raw: Any = None) -> list[str]:
     lines = []
     for error in exc.errors():
         loc = error["loc"]
         where = _loc(loc, prefix)
         if error["type"] == "extra_forbidden":
             key = str(loc[-1])
-            hint = difflib.get_close_matches(key, _known_keys(loc), n=1)
+            hint = difflib.get_close_matches(key, _known_keys(loc, raw), n=1)
             suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
             lines.append(f"{where}: unknown key{suffix}")
             continue
@@ -299,7 +271,7 @@ def validate(raw: dict, source: str = "config") -> Config:
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{source}: {line}" for line in _lines(exc)]
+        lines = [f"{source}: {line}" for line in _lines(exc, raw=raw)]
         raise ConfigError(lines[0], details=lines[1:]) from None
     except ConfigError as exc:
         lines = [f"{source}: {line}" for line in exc.details] or [f"{source}: {exc.message}"]

@@ -74,7 +74,7 @@ def test_precision_exposes_noise(scores, bad):
 
 
 def test_memorization_flags_copies_of_train_but_not_fresh_data(digits, scores):
-    copies = digits["train"][:400]
+    copies = digits["train"][:250]  # fewer than the 400 held-out: sizes need not match
     copied = all_image_metrics(digits["heldout"], copies, digits["train"], only=["memorization"])
     assert copied["memorization"] > 0.9
     # Fresh data sits at the 5% baseline by construction of the threshold.
@@ -86,7 +86,8 @@ def test_memorization_flags_copies_of_train_but_not_fresh_data(digits, scores):
 
 def test_suite_directions_and_single_metrics_match_the_helper(digits, generators, scores):
     suite = image_metrics()
-    assert {"frechet", "mmd", "precision", "recall", "density", "coverage", "c2st", "memorization"} <= set(suite)
+    assert set(suite) >= {"frechet", "mmd", "c2st", "memorization"}
+    assert set(suite) >= {"precision", "recall", "density", "coverage"}
     for name in ("frechet", "mmd", "c2st", "memorization"):
         assert suite[name].direction == MINIMIZE
     for name in ("precision", "recall", "density", "coverage"):
@@ -95,7 +96,7 @@ def test_suite_directions_and_single_metrics_match_the_helper(digits, generators
     for name, metric in suite.items():
         value = metric.compute(digits["heldout"], blurred, digits["train"])
         assert value == pytest.approx(scores["blurred"][name], rel=1e-9, abs=1e-12)
-        assert metric.better(scores["real"][name], value) or name in ("memorization", "density")
+        assert metric.better(scores["real"][name], value) or name == "memorization"
 
 
 def test_metrics_are_deterministic(digits, generators):
@@ -104,7 +105,9 @@ def test_metrics_are_deterministic(digits, generators):
     np.testing.assert_array_equal(image_features(args[1]), image_features(args[1].copy()))
 
 
-@pytest.mark.parametrize("shape", [(30, 28, 28, 3), (25, 28, 28, 1), (20, 32, 32, 3), (12, 7, 13, 1)])
+@pytest.mark.parametrize(
+    "shape", [(30, 28, 28, 3), (25, 28, 28, 1), (20, 32, 32, 3), (12, 7, 13, 1)]
+)
 def test_other_image_shapes(shape):
     rng = np.random.default_rng(0)
     heldout, generated, train = (rng.random(shape, dtype=np.float32) for _ in range(3))
@@ -116,7 +119,8 @@ def test_other_image_shapes(shape):
 
 def test_rgb_features_are_the_luma_of_the_image():
     gray = np.random.default_rng(0).random((5, 28, 28, 1))
-    np.testing.assert_allclose(image_features(np.repeat(gray, 3, axis=-1)), image_features(gray), atol=1e-12)
+    rgb = np.repeat(gray, 3, axis=-1)
+    np.testing.assert_allclose(image_features(rgb), image_features(gray), atol=1e-12)
 
 
 def test_digit_pixels_pass_through_unchanged(digits):
@@ -127,7 +131,7 @@ def test_digit_pixels_pass_through_unchanged(digits):
 
 def test_tiny_and_constant_inputs():
     rng = np.random.default_rng(0)
-    tiny = all_image_metrics(rng.random((3, 8, 8, 1)), rng.random((2, 8, 8, 1)), rng.random((2, 8, 8, 1)))
+    tiny = all_image_metrics(*(rng.random((n, 8, 8, 1)) for n in (3, 2, 2)))
     assert all(np.isfinite(v) for v in tiny.values())  # k=5 > N: k shrinks to N - 1
     blank = np.zeros((30, 8, 8, 1), dtype=np.float32)
     same = all_image_metrics(blank, blank, blank)
@@ -141,7 +145,8 @@ def test_bad_images_raise():
     with pytest.raises(ValueError, match="C 1 or 3"):
         image_features(np.zeros((4, 8, 8, 2)))
     with pytest.raises(ValueError, match="unknown image metric"):
-        all_image_metrics(np.zeros((4, 8, 8, 1)), np.zeros((4, 8, 8, 1)), np.zeros((4, 8, 8, 1)), only=["fid"])
+        blank = np.zeros((4, 8, 8, 1))
+        all_image_metrics(blank, blank, blank, only=["fid"])
 
 
 # --- the statistics on their own -----------------------------------------------------------
@@ -186,7 +191,8 @@ def test_mmd_is_near_zero_for_one_distribution_and_grows_with_a_shift():
     shifted = [stats.mmd(a, rng.normal(size=(200, 5)) + s) for s in (0.5, 1.0, 2.0)]
     assert -0.01 < same < 0.01
     assert same < shifted[0] < shifted[1] < shifted[2]
-    assert stats.mmd(a, np.zeros((10, 5))) > 0.1  # constant sample: median heuristic from ``a`` still works
+    # The bandwidth comes from ``a``, so a constant generated sample is measured, not degenerate.
+    assert stats.mmd(a, np.zeros((10, 5))) > 0.1
 
 
 def test_prdc_of_one_distribution_and_of_a_collapsed_one():
@@ -196,7 +202,8 @@ def test_prdc_of_one_distribution_and_of_a_collapsed_one():
     assert min(same["precision"], same["recall"], same["coverage"]) > 0.8
     assert 0.7 < same["density"] < 1.3
     collapsed = stats.precision_recall_density_coverage(real, np.zeros((400, 4)))
-    assert collapsed["precision"] == 1.0 and collapsed["recall"] < 0.01 and collapsed["coverage"] < 0.05
+    assert collapsed["precision"] == 1.0
+    assert collapsed["recall"] < 0.01 and collapsed["coverage"] < 0.05
 
 
 def test_c2st_separates_shifted_data_and_not_one_distribution():

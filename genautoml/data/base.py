@@ -50,9 +50,10 @@ class Representation(ABC):
     @abstractmethod
     def load_state(self, state: dict[str, torch.Tensor]) -> None: ...
 
-    def per_example_size(self, raw: Any) -> int:
-        """How many raw units (pixels, characters, samples) one example has, for per-unit likelihoods."""
-        raise NotImplementedError
+    @abstractmethod
+    def units(self, raw: Any) -> int:
+        """How many raw units (pixels, characters, audio samples) ``raw`` holds in all:
+        the denominator of per-unit likelihoods (bits per pixel / character / sample)."""
 
 
 def feature_label(feature: Any) -> str:
@@ -101,6 +102,11 @@ class Modality(ABC):
     @abstractmethod
     def read_samples(self, folder: Path, like: Any) -> Any:
         """Samples written by anyone, as raw examples shaped like ``like`` (for ``evaluate``)."""
+
+    def score_samples(self, heldout: Any, generated: Any, train: Any, names: list[str]) -> dict[str, float]:
+        """The named sample metrics; a modality may override this to share work between them."""
+        metrics = self.metrics()
+        return {name: float(metrics[name].compute(heldout, generated, train)) for name in names}
 
     def generate_count(self, heldout: Any) -> int:
         """How many examples to generate when scoring against ``heldout``."""

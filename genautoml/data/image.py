@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from genautoml import atomic
-from genautoml.config import ImageData, ImageFeature
+from genautoml.data.config_image import ImageData, ImageFeature
 from genautoml.data.base import Modality, Representation
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
@@ -218,8 +218,9 @@ class ImageRepresentation(Representation):
         full[:, self.keep_] = values
         return full.reshape(len(values), *self.shape_.tolist()).numpy()
 
-    def per_example_size(self, raw: Any = None) -> int:
-        return int(self.shape_.prod())
+    def units(self, raw: np.ndarray) -> int:
+        # Dropped constant pixels count too: the representation predicts them exactly.
+        return int(raw.size)
 
     def state(self) -> dict[str, torch.Tensor]:
         return {"keep": self.keep_, "fill": self.fill_, "shape": self.shape_}
@@ -304,6 +305,11 @@ class ImageModality(Modality):
         from genautoml.metrics.image import image_metrics
 
         return {**image_metrics(), self.likelihood_metric: likelihood_metric(self.likelihood_metric, "pixel")}
+
+    def score_samples(self, heldout: np.ndarray, generated: np.ndarray, train: np.ndarray, names: list[str]) -> dict[str, float]:
+        from genautoml.metrics.image import all_image_metrics
+
+        return {name: float(value) for name, value in all_image_metrics(heldout, generated, train, only=names).items()}
 
     def write_samples(self, raw: np.ndarray, out_dir: Path) -> list[Path]:
         out_dir = Path(out_dir)

@@ -6,7 +6,7 @@ import importlib
 
 from genautoml.data.base import Modality
 
-_MODULES = {"image": "genautoml.data.image"}
+_MODULES = {"image": "genautoml.data.image", "text": "genautoml.data.text", "audio": "genautoml.data.audio"}
 
 
 def get_modality(name: str) -> Modality:

@@ -3,7 +3,7 @@
 We cannot download Inception, and learned features would make numbers depend on weights
 we did not ship, so images are judged in a fixed hand-made feature space. The recipe does
 not look at the dataset, so figures are comparable between runs on one dataset (not across
-datasets: a 8x8 digit and a 32x32 photo land differently on the same canvas).
+datasets: an 8x8 digit and a 32x32 photo land differently on the same canvas).
 
 ``image_features(x)``, for ``x`` float (N, H, W, C) in [0, 1], C in {1, 3}:
 
@@ -85,7 +85,7 @@ def _pool(x: np.ndarray, grid: int) -> np.ndarray:
 
 
 def image_features(x: np.ndarray) -> np.ndarray:
-    """Images (N, H, W, C) in [0, 1] -> features (N, 144) float64; the recipe is the module docstring."""
+    """Images (N, H, W, C) in [0, 1] -> features (N, 144) float64; recipe in the module docstring."""
     a = _as_images(x)
     gray = a[..., 0] if a.shape[-1] == 1 else a @ _LUMA  # (N, H, W)
     rows, cols = _area_matrix(gray.shape[1], CANVAS), _area_matrix(gray.shape[2], CANVAS)
@@ -141,20 +141,27 @@ def _c2st(heldout, generated, train) -> float:
 
 
 def _memorization(heldout, generated, train) -> float:
-    return stats.memorization(image_features(generated), image_features(train), image_features(heldout))
+    return stats.memorization(
+        image_features(generated), image_features(train), image_features(heldout)
+    )
 
 
 def image_metrics() -> dict[str, Metric]:
     """The image metric suite; "frechet" is the default selection metric."""
     suite = [
-        Metric("frechet", MINIMIZE, _frechet, "Fréchet distance of image features to held-out data"),
-        Metric("mmd", MINIMIZE, _mmd, "unbiased MMD^2, mixed RBF kernel on image features"),
+        Metric("frechet", MINIMIZE, _frechet, "Fréchet distance to held-out image features"),
+        Metric("mmd", MINIMIZE, _mmd, "unbiased MMD^2, mixed RBF kernel, image features"),
         *(
             Metric(key, MAXIMIZE, partial(_prdc, key), f"k-NN {key} (Naeem et al. 2020), k=5")
             for key in ("precision", "recall", "density", "coverage")
         ),
-        Metric("c2st", MINIMIZE, _c2st, "classifier two-sample test, 2|acc - 0.5|: 0 indistinguishable"),
-        Metric("memorization", MINIMIZE, _memorization, "fraction of samples nearer train than 95% of held-out data"),
+        Metric("c2st", MINIMIZE, _c2st, "classifier two-sample test 2|acc - 0.5|, 0 is best"),
+        Metric(
+            "memorization",
+            MINIMIZE,
+            _memorization,
+            "fraction of samples nearer train than 95% of held-out data; ~0.05 is novel",
+        ),
     ]
     return {m.name: m for m in suite}
 

@@ -36,8 +36,8 @@ def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: int = 0) -> dict[
     metrics = modality.metrics()
     if samples_dir is not None:
         generated = modality.read_samples(Path(samples_dir), like=heldout)
-        scored = {name: float(m.compute(heldout, generated, train))
-                  for name, m in metrics.items() if m.kind == "samples"}
+        scored = modality.score_samples(heldout, generated, train,
+                                        [name for name, m in metrics.items() if m.kind == "samples"])
         source = str(samples_dir)
     else:
         model, representation, description = checkpoint.load(run_dir, modality)

@@ -51,7 +51,7 @@ def likelihood_figure(model, representation, heldout_encoded, heldout_raw) -> fl
 
     with torch.no_grad():
         nats = model.log_likelihood(heldout_encoded.to(model.device_))
-    units = representation.per_example_size(heldout_raw) * len(heldout_encoded)
+    units = representation.units(heldout_raw)
     return float(-nats.sum().item() / units / math.log(2))
 
 
@@ -81,17 +81,14 @@ class Scorer:
 
     def __call__(self, model, names: list[str]) -> dict[str, float]:
         out: dict[str, float] = {}
-        generated = None
+        sample_names = [n for n in names if self.metrics[n].kind == "samples"]
         for name in names:
-            metric = self.metrics[name]
-            if metric.kind == "likelihood":
-                if model.has_likelihood:
-                    out[name] = likelihood_figure(model, self.representation, self.heldout_encoded, self.heldout)
-                continue
-            if generated is None:
-                generated = self.generate(model)
-            out[name] = float(metric.compute(self.heldout, generated, self.train))
-        return out
+            if self.metrics[name].kind == "likelihood" and model.has_likelihood:
+                out[name] = likelihood_figure(model, self.representation, self.heldout_encoded, self.heldout)
+        if sample_names:
+            generated = self.generate(model)
+            out.update(self.modality.score_samples(self.heldout, generated, self.train, sample_names))
+        return {name: out[name] for name in names if name in out}
 
 
 def train_and_score(
