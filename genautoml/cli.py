@@ -59,6 +59,13 @@ def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
         raise typer.Exit(130)
     except typer.Exit:
         raise
+    except OSError as exc:
+        # A full disk or a failed write: finished files are intact (every write is atomic).
+        if _state["debug"]:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"error: {where}{exc.strerror or exc} (files written before this are intact)")
+        raise typer.Exit(1)
     except Exception as exc:
         if _state["debug"]:
             raise

@@ -47,7 +47,7 @@ def finished_run(tmp_path_factory):
 def test_search_writes_every_artifact(finished_run):
     config, run_dir, output = finished_run
     for name in ("config.yaml", "manifest.json", "data.json", "cv.json", "trials.jsonl", "tune.json",
-                 "features.json", "model/weights.pt", "model/model.json", "metrics.json", "samples/grid.png"):
+                 "features.json", "model/model.json", "metrics.json", "samples/grid.png"):
         assert (run_dir / name).exists(), name
     assert not (run_dir / ".lock").exists()
     assert "cv leaderboard" in output and "test metrics" in output and "chosen representation" in output
@@ -66,7 +66,8 @@ def test_search_writes_every_artifact(finished_run):
 
 def test_weights_load_with_weights_only(finished_run):
     _, run_dir, _ = finished_run
-    tensors = torch.load(run_dir / "model" / "weights.pt", weights_only=True)
+    name = json.loads((run_dir / "model" / "model.json").read_text())["weights"]
+    tensors = torch.load(run_dir / "model" / name, weights_only=True)
     assert set(tensors) == {"model", "representation"}
 
 
@@ -131,3 +132,37 @@ def test_models_lists_families():
     assert result.exit_code == 0
     for name in ("vae", "gan", "rnn"):
         assert name in result.output
+
+
+def test_failed_checkpoint_write_keeps_previous_model(finished_run, tmp_path, monkeypatch):
+    from genautoml import atomic
+    from genautoml.pipeline import checkpoint
+
+    _, run_dir, _ = finished_run
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    model, representation, description = checkpoint.load(copy)
+    real_write_with = atomic.write_with
+
+    def disk_full(path, write):
+        def half(handle):
+            handle.write(b"partial")
+            raise OSError(28, "No space left on device", str(path))
+        return real_write_with(path, half)
+
+    for step in ("weights", "description"):
+        calls = []
+
+        def failing(path, write, step=step):
+            calls.append(path)
+            if (step == "weights" and len(calls) == 1) or (step == "description" and len(calls) == 2):
+                return disk_full(path, write)
+            return real_write_with(path, write)
+
+        monkeypatch.setattr(atomic, "write_with", failing)
+        with pytest.raises(OSError, match="No space left"):
+            checkpoint.save(copy / "model", model, representation, description)
+        monkeypatch.setattr(atomic, "write_with", real_write_with)
+        reloaded, _, _ = checkpoint.load(copy)  # the previous checkpoint still loads
+        assert all(torch.equal(a, b) for a, b in zip(reloaded.state().values(), model.state().values()))
+        assert len(list((copy / "model").glob("weights*.pt"))) == 1

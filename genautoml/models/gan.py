@@ -115,8 +115,10 @@ class GAN(Family):
             for index in minibatches(len(train), self.batch_size, self.device_):
                 real = real_data[index]
                 fake = generator(torch.randn(len(real), self.latent_dim, device=self.device_))
+                # One discriminator pass over real and fake together (and one spectral-norm power step).
+                d_real, d_fake = discriminator(torch.cat([real, fake.detach()])).split(len(real))
                 # softplus(-l) = -log sigmoid(l): the logistic loss, written stably
-                d_loss = F.softplus(-discriminator(real)).mean() + F.softplus(discriminator(fake.detach())).mean()
+                d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
                 d_opt.zero_grad(set_to_none=True)
                 d_loss.backward()
                 d_opt.step()

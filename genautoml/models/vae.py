@@ -30,8 +30,8 @@ from genautoml.models._torch_utils import (
 from genautoml.models.base import EncodedSpec, Family, Report
 from genautoml.models.registry import register
 
-# The per-dimension scale is clamped: on quantized data (digits have 17 intensities) an
-# unbounded Gaussian collapses onto the grid and its "density" grows without limit.
+# The scale is bounded: on quantized data (digits have 17 intensities) an unbounded
+# Gaussian collapses onto the grid and its "density" grows without limit.
 _MIN_SCALE, _MAX_SCALE = 0.01, 1.0
 # Importance samples per example for log_likelihood: tighter than the ELBO, still cheap.
 _IW_SAMPLES = 32
@@ -43,32 +43,29 @@ class _VAE(nn.Module):
     def __init__(self, spec: EncodedSpec, latent_dim: int, hidden: int, depth: int):
         super().__init__()
         self.spec = spec
-        self.outputs = spec.levels or 1  # logits per dimension, or one location
+        # Per dimension: logits over the levels, or a location and a scale.
+        self.outputs = spec.levels or 2
         self.encoder = mlp([spec.dim, *[hidden] * depth, 2 * latent_dim])
         self.decoder = mlp([latent_dim, *[hidden] * depth, spec.dim * self.outputs])
-        if not spec.discrete:
-            self.log_scale = nn.Parameter(torch.full((spec.dim,), math.log(0.1)))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, log_var = self.encoder(to_unit(x, self.spec)).chunk(2, dim=-1)  # (B, latent) each
         return mean, log_var
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, latent) -> (B, dim) locations in [0, 1], or (B, dim, levels) logits."""
-        out = self.decoder(z)
+    def decode(self, z: torch.Tensor):
+        """(B, latent) -> logits (B, dim, levels), or locations in [0, 1] and scales, (B, dim) each."""
+        out = self.decoder(z).view(-1, self.spec.dim, self.outputs)
         if self.spec.discrete:
-            return out.view(-1, self.spec.dim, self.outputs)
-        return torch.sigmoid(out)
-
-    def scale(self) -> torch.Tensor:
-        return self.log_scale.clamp(math.log(_MIN_SCALE), math.log(_MAX_SCALE)).exp()
+            return out
+        # A sigmoid, not a clamp, bounds the scale so that its gradient never vanishes.
+        sigma = _MIN_SCALE + (_MAX_SCALE - _MIN_SCALE) * torch.sigmoid(out[..., 1])
+        return torch.sigmoid(out[..., 0]), sigma
 
     def log_px_z(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """log p(x | z) summed over dimensions: (B,)."""
-        out = self.decode(z)
         if self.spec.discrete:
-            return out.log_softmax(-1).gather(-1, x.unsqueeze(-1)).squeeze(-1).sum(-1)
-        x, sigma = to_unit(x, self.spec), self.scale()
+            return self.decode(z).log_softmax(-1).gather(-1, x.unsqueeze(-1)).squeeze(-1).sum(-1)
+        (out, sigma), x = self.decode(z), to_unit(x, self.spec)
         normal = -0.5 * ((x - out) / sigma) ** 2 - sigma.log() - 0.5 * _LOG_2PI
         # Mass of the Gaussian inside [0, 1]; >= 0.38 because the location lies inside.
         mass = torch.special.ndtr((1 - out) / sigma) - torch.special.ndtr(-out / sigma)
@@ -76,15 +73,13 @@ class _VAE(nn.Module):
 
     def sample_x(self, z: torch.Tensor, u: Optional[torch.Tensor]) -> torch.Tensor:
         """Decode to the encoded space; ``u`` (B, dim) uniforms draw observation noise, None takes the mode."""
-        out = self.decode(z)
         if self.spec.discrete:
-            if u is None:
-                return out.argmax(-1)
-            return categorical(out.softmax(-1), u)
+            logits = self.decode(z)
+            return logits.argmax(-1) if u is None else categorical(logits.softmax(-1), u)
+        out, sigma = self.decode(z)
         if u is None:
             return from_unit(out, self.spec)
         # Inverse CDF of the truncated Gaussian: the draw stays inside [0, 1].
-        sigma = self.scale()
         low, high = torch.special.ndtr(-out / sigma), torch.special.ndtr((1 - out) / sigma)
         p = (low + u * (high - low)).clamp(1e-7, 1 - 1e-7)
         return from_unit(out + sigma * torch.special.ndtri(p), self.spec)

@@ -1,4 +1,5 @@
-"""model/: weights as plain tensors (torch.load(weights_only=True)) plus model.json.
+"""model/: weights as plain tensors (torch.load(weights_only=True)) plus model.json,
+which names the weights file and describes family, parameters and representation.
 
 Nothing here unpickles arbitrary objects: a file that is not plain tensors is refused.
 """
@@ -6,6 +7,7 @@ Nothing here unpickles arbitrary objects: a file that is not plain tensors is re
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,33 @@ DESCRIPTION = "model.json"
 
 
 def save(model_dir: Path, model, representation, description: dict[str, Any]) -> None:
+    """Write a new checkpoint; model.json is the commit point.
+
+    The weights go to a new file name first, then model.json (atomically) names it, then the
+    old weights are removed. A failure at any step (a full disk) leaves the previous
+    model.json naming the previous, intact weights.
+    """
     import torch
 
+    model_dir = Path(model_dir)
     tensors = {"model": model.state(), "representation": representation.state()}
-    # Weights first, description last: model.json present means the weights beside it are whole.
-    atomic.write_with(model_dir / WEIGHTS, lambda handle: torch.save(tensors, handle))
-    atomic.write_json(model_dir / DESCRIPTION, description)
+    previous = _weights_name(model_dir)
+    name = f"weights-{uuid.uuid4().hex[:12]}.pt"
+    try:
+        atomic.write_with(model_dir / name, lambda handle: torch.save(tensors, handle))
+        atomic.write_json(model_dir / DESCRIPTION, {**description, "weights": name})
+    except BaseException:
+        (model_dir / name).unlink(missing_ok=True)
+        raise
+    if previous and previous != name:
+        (model_dir / previous).unlink(missing_ok=True)
+
+
+def _weights_name(model_dir: Path) -> str | None:
+    try:
+        return json.loads((model_dir / DESCRIPTION).read_text(encoding="utf-8")).get("weights", WEIGHTS)
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def load(run_dir: Path, modality=None):
@@ -33,15 +56,18 @@ def load(run_dir: Path, modality=None):
     from genautoml.models.registry import get_family
 
     model_dir = Path(run_dir) / "model"
-    description_path, weights_path = model_dir / DESCRIPTION, model_dir / WEIGHTS
-    if not description_path.exists() or not weights_path.exists():
-        raise RunDirError(f"{run_dir}: no trained model (expected {model_dir}/); run `genautoml train` first")
+    description_path = model_dir / DESCRIPTION
+    if not description_path.exists():
+        raise RunDirError(f"{run_dir}: no trained model (expected {description_path}); run `genautoml train` first")
     try:
         description = json.loads(description_path.read_text(encoding="utf-8"))
+        weights_path = model_dir / Path(description.get("weights", WEIGHTS)).name
         family_cls = get_family(description["family"])
         spec = EncodedSpec.from_json(description["spec"])
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"{description_path}: not a valid model description ({exc!r})") from None
+    if not weights_path.exists():
+        raise CheckpointError(f"{weights_path}: missing (named by {description_path})")
     try:
         tensors = torch.load(weights_path, map_location="cpu", weights_only=True)
     except Exception as exc:  # refused pickles, truncated files, wrong formats: all one message
