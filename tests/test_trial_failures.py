@@ -1,0 +1,139 @@
+"""A trial that raises, returns NaN, diverges or runs out of memory is recorded and the search goes on."""
+
+import json
+import math
+import textwrap
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from genautoml.cli import app
+from genautoml.config import validate
+from genautoml.models.base import Family
+from genautoml.models.registry import register, unregister
+from genautoml.pipeline.dataset import load_dataset
+from genautoml.search.trial import TrialRequest, run_trial
+
+
+class Flaky(Family):
+    """A per-pixel Gaussian (a real, if weak, generative model) that misbehaves on request."""
+
+    name = "flaky"
+    modalities = ("image",)
+    default_space = {"mode": {"choice": ["ok", "nan", "raise", "oom", "diverge"]}, "epochs": 2}
+    has_likelihood = False
+
+    def __init__(self, spec, *, mode: str = "ok", epochs: int = 2):
+        super().__init__(spec)
+        self.mode = mode
+        self.epochs = epochs
+
+    def _fit(self, train, valid, report):
+        for epoch in range(1, self.epochs + 1):
+            if self.mode == "raise":
+                raise RuntimeError("something broke inside the model")
+            if self.mode == "oom":
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+            loss = torch.tensor(float("inf")) if self.mode == "diverge" else torch.tensor(1.0)
+            self.check_finite(loss)
+            self.mean_ = train.float().mean(0)
+            self.std_ = train.float().std(0) + 1e-3
+            report(epoch)
+
+    def sample(self, n, generator):
+        noise = torch.randn(n, self.spec.dim, generator=generator)
+        out = (self.mean_ + noise * self.std_).clamp(0, 1)
+        return out * math.nan if self.mode == "nan" else out
+
+    def state(self):
+        return {"mean": self.mean_, "std": self.std_}
+
+    def load_state(self, state):
+        self.mean_, self.std_ = state["mean"], state["std"]
+
+
+@pytest.fixture
+def flaky():
+    register(Flaky)
+    yield Flaky
+    unregister("flaky")
+
+
+def config(**search):
+    return validate({"name": "f", "device": "cpu",
+                     "data": {"modality": "image", "max_examples": 100},
+                     "models": [{"family": "flaky"}],
+                     "search": {"cv_folds": 2, "max_eval_examples": 30, **search}})
+
+
+@pytest.mark.parametrize("mode, status, reason", [
+    ("ok", "ok", None),
+    ("raise", "failed", "RuntimeError: something broke"),
+    ("oom", "failed", "out of memory"),
+    ("diverge", "failed", "diverged: loss became inf"),
+    ("nan", "failed", "NaN"),
+])
+def test_each_failure_becomes_a_status(flaky, mode, status, reason):
+    cfg = config()
+    dataset = load_dataset(cfg, None)
+    request = TrialRequest(0, "tune", "flaky", {"mode": mode, "epochs": 2},
+                           {"pixels": "all", "intensity": "continuous", "levels": None}, (0,))
+    record = run_trial(cfg, dataset, request)
+    assert record["status"] == status
+    if reason:
+        assert reason in record["error"]
+        assert record["loss"] is None
+    else:
+        assert math.isfinite(record["figure"])
+
+
+def test_search_goes_on_and_counts_statuses(flaky, tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text(textwrap.dedent("""
+        name: f
+        device: cpu
+        data: {modality: image, max_examples: 100}
+        models: [{family: flaky, space: {mode: {choice: [ok, raise, nan, diverge]}}}]
+        search: {cv_folds: 2, max_trials: 8, algo: random, max_eval_examples: 30, early_stopping: none}
+        train: {samples: 4}
+    """))
+    result = CliRunner().invoke(app, ["search", str(path), "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (tmp_path / "run" / "trials.jsonl").read_text().splitlines()]
+    assert len(records) == 8
+    assert {r["status"] for r in records} == {"ok", "failed"}
+    tune = json.loads((tmp_path / "run" / "tune.json").read_text())
+    assert tune["counts"]["ok"] + tune["counts"]["failed"] == 8
+    assert tune["best"]["params"]["mode"] == "ok"
+
+
+def test_every_trial_failing_fails_the_stage_with_reasons(flaky, tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text(textwrap.dedent("""
+        name: f
+        device: cpu
+        data: {modality: image, max_examples: 100}
+        models: [{family: flaky, params: {mode: raise}}]
+        search: {cv_folds: 2, max_trials: 3, max_eval_examples: 30}
+    """))
+    result = CliRunner().invoke(app, ["search", str(path), "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    assert "every family failed" in result.output and "something broke" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_all_tune_trials_failing_is_summarised(flaky, tmp_path):
+    path = tmp_path / "f.yaml"
+    path.write_text(textwrap.dedent("""
+        name: f
+        device: cpu
+        data: {modality: image, max_examples: 100}
+        models: [{family: flaky, space: {mode: {choice: [raise, diverge]}}}]
+        search: {cv_folds: 2, max_trials: 4, max_eval_examples: 30}
+    """))
+    result = CliRunner().invoke(app, ["tune", str(path), "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    assert "tune: all 4 trials failed" in result.output
+    assert "RuntimeError: something broke" in result.output or "diverged" in result.output
+    assert len((tmp_path / "run" / "trials.jsonl").read_text().splitlines()) == 4
