@@ -2,6 +2,7 @@
 
 import json
 import math
+import time
 import textwrap
 
 import pytest
@@ -33,6 +34,8 @@ class Flaky(Family):
         for epoch in range(1, self.epochs + 1):
             if self.mode == "raise":
                 raise RuntimeError("something broke inside the model")
+            if self.mode == "slow":
+                time.sleep(0.3)
             if self.mode == "oom":
                 raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
             loss = torch.tensor(float("inf")) if self.mode == "diverge" else torch.tensor(1.0)
@@ -137,3 +140,15 @@ def test_all_tune_trials_failing_is_summarised(flaky, tmp_path):
     assert "tune: all 4 trials failed" in result.output
     assert "RuntimeError: something broke" in result.output or "diverged" in result.output
     assert len((tmp_path / "run" / "trials.jsonl").read_text().splitlines()) == 4
+
+
+def test_trial_timeout_records_timed_out(flaky):
+    import time as clock
+
+    cfg = config(trial_timeout=0.5)
+    dataset = load_dataset(cfg, None)
+    request = TrialRequest(0, "tune", "flaky", {"mode": "slow", "epochs": 20},
+                           {"pixels": "all", "intensity": "continuous", "levels": None}, (0,))
+    record = run_trial(cfg, dataset, request, deadline=clock.time() + cfg.search.trial_timeout)
+    assert record["status"] == "timed_out" and "time limit" in record["error"]
+    assert record["folds"][0]["epochs"] < 20
