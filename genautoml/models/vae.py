@@ -35,6 +35,7 @@ from genautoml.models.registry import register
 _MIN_SCALE, _MAX_SCALE = 0.01, 1.0
 # Importance samples per example for log_likelihood: tighter than the ELBO, still cheap.
 _IW_SAMPLES = 32
+_SCALE_LR_BOOST = 10.0
 _IW_SEED = 0
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -43,10 +44,15 @@ class _VAE(nn.Module):
     def __init__(self, spec: EncodedSpec, latent_dim: int, hidden: int, depth: int):
         super().__init__()
         self.spec = spec
-        # Per dimension: logits over the levels, or a location and a scale.
-        self.outputs = spec.levels or 2
+        self.outputs = spec.levels or 1  # per dimension: logits over the levels, or a location
         self.encoder = mlp([spec.dim, *[hidden] * depth, 2 * latent_dim])
         self.decoder = mlp([latent_dim, *[hidden] * depth, spec.dim * self.outputs])
+        if not spec.discrete:
+            # One learned scale per dimension, shared by all examples (a "calibrated" decoder):
+            # a scale predicted per example buys likelihood by calling hard pixels noise, and
+            # the decoder's locations -- the samples -- then blur.
+            start = (0.1 - _MIN_SCALE) / (_MAX_SCALE - _MIN_SCALE)  # scale 0.1
+            self.scale_logit = nn.Parameter(torch.full((spec.dim,), math.log(start / (1 - start))))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, log_var = self.encoder(to_unit(x, self.spec)).chunk(2, dim=-1)  # (B, latent) each
@@ -54,12 +60,12 @@ class _VAE(nn.Module):
 
     def decode(self, z: torch.Tensor):
         """(B, latent) -> logits (B, dim, levels), or locations in [0, 1] and scales, (B, dim) each."""
-        out = self.decoder(z).view(-1, self.spec.dim, self.outputs)
+        out = self.decoder(z)
         if self.spec.discrete:
-            return out
+            return out.view(-1, self.spec.dim, self.outputs)
         # A sigmoid, not a clamp, bounds the scale so that its gradient never vanishes.
-        sigma = _MIN_SCALE + (_MAX_SCALE - _MIN_SCALE) * torch.sigmoid(out[..., 1])
-        return torch.sigmoid(out[..., 0]), sigma
+        sigma = _MIN_SCALE + (_MAX_SCALE - _MIN_SCALE) * torch.sigmoid(self.scale_logit)
+        return torch.sigmoid(out), sigma.expand_as(out)
 
     def log_px_z(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """log p(x | z) summed over dimensions: (B,)."""
@@ -146,7 +152,11 @@ class VAE(Family):
         # valid is not used here: the caller scores the model in report(), the same way for every family.
         check_vectors(train, self.spec, "train")
         model = self.model_ = self._build().to(self.device_)
-        optimizer = torch.optim.Adam(model.parameters(), lr=self.lr)
+        scales = [p for name, p in model.named_parameters() if name == "scale_logit"]
+        others = [p for name, p in model.named_parameters() if name != "scale_logit"]
+        # The scales see one gradient per dimension, not per example; at the network's lr they
+        # would need thousands of steps to reach the data's noise level.
+        optimizer = torch.optim.Adam([{"params": others}, {"params": scales, "lr": self.lr * _SCALE_LR_BOOST}], lr=self.lr)
         for epoch in range(1, self.epochs + 1):
             model.train()
             total = torch.zeros((), device=self.device_)

@@ -32,6 +32,20 @@ def identity(resolved_config: dict) -> dict:
     return data
 
 
+def stage_inputs(resolved_config: dict, stage: str) -> Any:
+    """The part of the resolved config that ``stage`` reads."""
+    search = resolved_config["search"]
+    if stage == "data":
+        return [resolved_config["seed"], resolved_config["data"], search["cv_folds"]]
+    if stage == "cv":
+        return [resolved_config["models"], resolved_config["features"][0], search["metric"], search["max_eval_examples"]]
+    if stage == "tune":  # every search setting, the budget included: a bigger budget is a different result
+        return search
+    if stage == "features":
+        return resolved_config["features"]
+    return resolved_config["train"]
+
+
 def first_difference(old: Any, new: Any, path: str = "") -> Optional[str]:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in list(old) + [k for k in new if k not in old]:
@@ -66,12 +80,11 @@ class Context:
         return self._dataset
 
     def stage_key(self, stage: str) -> str:
-        """What a stage's artifact depends on: the config's identity, the data and the stages before."""
-        parts: list[Any] = [config_hash(identity(self.resolved)), self.dataset.fingerprint]
+        """What a stage's result depends on: its slice of the config, the data, and the stages
+        before it. Changing a key a stage does not read leaves that stage's result valid."""
+        parts: list[Any] = [self.dataset.fingerprint]
         for earlier in STAGE_ORDER[: STAGE_ORDER.index(stage) + 1]:
-            parts.append(earlier)
-            if earlier == "tune":  # a bigger budget is a different tune result
-                parts.append([self.config.search.max_trials, self.config.search.time_budget])
+            parts.append([earlier, stage_inputs(self.resolved, earlier)])
         return config_hash({"parts": parts})
 
     def artifact(self, stage: str) -> Optional[dict]:
