@@ -25,3 +25,10 @@ test: install
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# Benchmarks (not tests): figures go to bench/results/ and docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick

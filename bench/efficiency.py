@@ -1,0 +1,108 @@
+"""Search efficiency: TPE + median stopping against random search without stopping.
+
+Same trial budget, several seeds, digits. Both arms start from the same cv result (copied
+run directory), so only the tune stage differs. Reported: median best holdout figure, median
+tune wall time, and how long each arm took to reach the random arm's final best.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS, Stopwatch, claim, context, fresh_dir, median_range, table
+
+ARMS = {
+    "tpe + median stopping": ["search.algo=tpe", "search.early_stopping=median"],
+    "random, no stopping": ["search.algo=random", "search.early_stopping=none"],
+}
+
+
+def _trials(run_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run_dir / "trials.jsonl").read_text().splitlines() if line.strip()]
+
+
+def _time_to_reach(records: list[dict[str, Any]], target: float) -> float | None:
+    spent = 0.0
+    for record in records:
+        spent += record.get("seconds", 0.0)
+        if record["status"] == "ok" and record["figure"] is not None and record["figure"] <= target + 1e-12:
+            return spent
+    return None
+
+
+def run(config: Path, seeds: int, trials: int, extra: list[str]) -> dict[str, Any]:
+    from genautoml.pipeline.runner import ensure
+
+    work = fresh_dir(RESULTS / "work" / "efficiency")
+    common = [f"search.max_trials={trials}", "search.time_budget=null", *extra]
+    per_seed = []
+    for seed in range(seeds):
+        base = work / f"seed{seed}" / "base"
+        ctx = context(config, [*common, f"seed={seed}"], base)
+        base.mkdir(parents=True, exist_ok=True)
+        claim(ctx)
+        ensure(ctx, "cv")
+        arms = {}
+        for arm, overrides in ARMS.items():
+            arm_dir = work / f"seed{seed}" / arm.split()[0]
+            shutil.copytree(base, arm_dir)
+            arm_ctx = context(config, [*common, f"seed={seed}", *overrides], arm_dir)
+            with Stopwatch() as watch:
+                tune = ensure(arm_ctx, "tune")
+            records = _trials(arm_dir)
+            ok = [r["figure"] for r in records if r["status"] == "ok" and r["figure"] is not None]
+            arms[arm] = {
+                "best_holdout": min(ok) if ok else None,
+                "rescored_all_folds": tune["rescored"]["figure"],
+                "tune_seconds": watch.seconds,
+                "trial_seconds": sum(r.get("seconds", 0.0) for r in records),
+                "statuses": {s: sum(r["status"] == s for r in records) for s in {r["status"] for r in records}},
+                "records": [{k: r.get(k) for k in ("id", "family", "figure", "status", "seconds")} for r in records],
+            }
+        target = arms["random, no stopping"]["best_holdout"]
+        for arm in arms.values():
+            arm["seconds_to_random_best"] = _time_to_reach(arm["records"], target) if target is not None else None
+        per_seed.append({"seed": seed, "arms": arms})
+    return {"config": str(config), "seeds": seeds, "trials": trials, "overrides": common, "per_seed": per_seed}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    rows = []
+    tpe, rand = "tpe + median stopping", "random, no stopping"
+    for arm in ARMS:
+        values = [s["arms"][arm] for s in result["per_seed"]]
+        reached = [v["seconds_to_random_best"] for v in values]
+        rows.append([
+            arm,
+            median_range(v["best_holdout"] for v in values),
+            median_range(v["rescored_all_folds"] for v in values),
+            median_range(v["trial_seconds"] for v in values),
+            f"{sum(r is not None for r in reached)}/{len(reached)} seeds; " + median_range(reached),
+            ", ".join(f"{k} {sum(v['statuses'].get(k, 0) for v in values)}" for k in ("ok", "pruned", "failed", "timed_out")),
+        ])
+    time_ratio = [s["arms"][tpe]["trial_seconds"] / s["arms"][rand]["trial_seconds"] for s in result["per_seed"]]
+    reach_ratio = [
+        s["arms"][tpe]["seconds_to_random_best"] / s["arms"][rand]["seconds_to_random_best"]
+        for s in result["per_seed"]
+        if s["arms"][tpe]["seconds_to_random_best"] and s["arms"][rand]["seconds_to_random_best"]
+    ]
+    better = sum(
+        s["arms"][tpe]["best_holdout"] is not None and s["arms"][tpe]["best_holdout"] <= s["arms"][rand]["best_holdout"]
+        for s in result["per_seed"]
+    )
+    goal_met = better * 2 >= len(result["per_seed"]) and statistics.median(time_ratio) < 1
+    return (
+        f"{result['trials']} trials per arm, {result['seeds']} seeds, config `{result['config']}` "
+        f"with `{' '.join(result['overrides'])}`. Figures are Fréchet distances (lower is better); "
+        "medians with min–max over seeds.\n\n"
+        + table(["arm", "best (holdout fold)", "winner re-scored (all folds)", "trial seconds",
+                 "reached random's best; seconds", "statuses"], rows)
+        + f"\n\nWall-time ratio TPE/random (trial seconds): {median_range(time_ratio)}. "
+        f"Time-to-random's-best ratio TPE/random: {median_range(reach_ratio)}. "
+        f"TPE's best at least as good as random's in {better}/{len(result['per_seed'])} seeds. "
+        f"Goal (as good, in less time): {'met' if goal_met else 'NOT met'}.\n"
+    )

@@ -1,0 +1,109 @@
+"""Quality: the model genautoml chooses against hand-picked ones, on the test split.
+
+For each modality's config: the whole search's chosen model, against (a) for images the
+seed's hand-set model (a GAN, Adam, 10 epochs, batch size 64) and (b) every candidate
+family at its default parameters, trained for as long as the whole search took (epochs
+unbounded, stopped at that wall-clock budget). All trained on the same non-test data and
+scored on the same test split with the modality's selection metric.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS, Stopwatch, claim, context, fresh_dir, median_range, table
+
+HAND_GAN = {"epochs": 10, "batch_size": 64, "lr": 2e-4}
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None) -> tuple[float, float, int]:
+    """Train ``family`` on all non-test data (for at most ``seconds``); its test figure."""
+    from genautoml.models.registry import get_family
+    from genautoml.pipeline.scoring import metric
+    from genautoml.search.trial import Scorer
+
+    modality = ctx.modality
+    dataset = ctx.dataset
+    feature = modality.feature_model.model_validate(ctx.resolved["features"][0])
+    representation = modality.representation(feature)
+    train_raw, test_raw = dataset.train_raw(), dataset.test_raw()
+    representation.fit(train_raw)
+    model = get_family(family)(representation.spec, **params)
+    selection = metric(ctx)
+    started = time.perf_counter()
+    epochs = [0]
+
+    def report(epoch: int) -> None:
+        epochs[0] = epoch
+        if seconds is not None and time.perf_counter() - started > seconds:
+            raise _OutOfTime
+
+    try:
+        model.fit(representation.encode(train_raw), None, report, seed=0, device=ctx.device)
+    except _OutOfTime:
+        pass  # the modules keep what they learnt so far
+    elapsed = time.perf_counter() - started
+    import numpy as np
+
+    heldout = modality.subset(test_raw, np.arange(min(modality.count(test_raw), ctx.config.search.max_eval_examples)))
+    figure = Scorer(modality, representation, heldout, train_raw, seed=0)(model, [selection.name])[selection.name]
+    return figure, elapsed, epochs[0]
+
+
+def run(configs: list[tuple[str, Path, list[str]]], budget_cap: float | None) -> dict[str, Any]:
+    from genautoml.pipeline.resolve import candidates
+    from genautoml.pipeline.runner import ensure
+
+    out = []
+    for label, config, overrides in configs:
+        run_dir = fresh_dir(RESULTS / "work" / "quality" / label)
+        ctx = context(config, overrides, run_dir)
+        claim(ctx)
+        with Stopwatch() as watch:
+            result = ensure(ctx, "train")
+        budget = watch.seconds if budget_cap is None else min(watch.seconds, budget_cap)
+        rows = [{"model": f"genautoml: {result['family']} (tuned, {ctx.artifact('features')['chosen_label']})",
+                 "figure": result["figure"], "seconds": watch.seconds, "epochs": result["params"].get("epochs")}]
+        if ctx.config.data.modality == "image":
+            defaults = next(c for c in candidates(ctx.config) if c.family == "gan").default_params()
+            figure, seconds, epochs = train_for(ctx, "gan", {**defaults, **HAND_GAN}, None)
+            rows.append({"model": "hand-set GAN (Adam, 10 epochs, batch 64, lr 2e-4)", "figure": figure,
+                         "seconds": seconds, "epochs": epochs})
+        for candidate in candidates(ctx.config):
+            params = candidate.default_params()
+            if "epochs" in params:  # unbounded: the wall-clock budget stops it
+                params = {**params, "epochs": 100000}
+            figure, seconds, epochs = train_for(ctx, candidate.family, params, budget)
+            rows.append({"model": f"{candidate.family} at defaults, {budget:.0f} s budget", "figure": figure,
+                         "seconds": seconds, "epochs": epochs})
+        for row in rows:
+            row["ratio_to_chosen"] = row["figure"] / rows[0]["figure"] if rows[0]["figure"] else None
+        out.append({"label": label, "config": str(config), "overrides": overrides, "metric": result["metric"],
+                    "direction": result.get("directions", {}).get(result["metric"], "minimize"), "rows": rows})
+    return {"configs": out}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    parts = []
+    for entry in result["configs"]:
+        chosen = entry["rows"][0]["figure"]
+        minimize = entry["direction"] == "minimize"
+        beaten = [r for r in entry["rows"][1:] if (r["figure"] > chosen if minimize else r["figure"] < chosen)]
+        parts.append(
+            f"### {entry['label']}: `{entry['config']}` {' '.join(entry['overrides'])}\n\n"
+            f"Test-split {entry['metric']} ({entry['direction']}); ratio = model / chosen "
+            f"({'above' if minimize else 'below'} 1 means the chosen model is better).\n\n"
+            + table(["model", entry["metric"], "ratio", "epochs", "train s"],
+                    [[r["model"], f"{r['figure']:.4g}", f"{r['ratio_to_chosen']:.2f}", r["epochs"], f"{r['seconds']:.0f}"]
+                     for r in entry["rows"]])
+            + f"\n\nThe chosen model beats {len(beaten)} of {len(entry['rows']) - 1} hand-picked alternatives"
+            + ("." if len(beaten) == len(entry["rows"]) - 1 else " (goal: all; NOT met).")
+            + "\n"
+        )
+    return "\n".join(parts)

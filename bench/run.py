@@ -1,0 +1,88 @@
+"""Run the benchmarks: `python -m bench.run [--quick] [--only quality,efficiency,overhead,scale]`.
+
+Each benchmark writes bench/results/<name>.json and rewrites its own section of
+docs/benchmarks.md. `--quick` shrinks every budget (under 5 minutes in all on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from bench import common
+
+CONFIGS = common.ROOT / "configs"
+
+
+def quality(quick: bool) -> dict:
+    from bench import quality
+
+    if quick:
+        configs = [("images (smoke)", CONFIGS / "smoke-image.yaml", [])]
+        return quality.run(configs, budget_cap=30)
+    configs = [("images", CONFIGS / "digits.yaml", [])]
+    for label, name in (("text", "text.yaml"), ("audio", "audio.yaml")):
+        if (CONFIGS / name).exists():
+            configs.append((label, CONFIGS / name, []))
+    return quality.run(configs, budget_cap=None)
+
+
+def efficiency(quick: bool) -> dict:
+    from bench import efficiency
+
+    if quick:
+        return efficiency.run(CONFIGS / "smoke-image.yaml", seeds=2, trials=4, extra=["data.max_examples=200"])
+    return efficiency.run(CONFIGS / "digits.yaml", seeds=5, trials=16, extra=[])
+
+
+def overhead(quick: bool) -> dict:
+    from bench import overhead
+
+    return overhead.run(repeats=2 if quick else 5, epochs=2 if quick else 10)
+
+
+def scale(quick: bool) -> dict:
+    from bench import scale
+
+    factors = [1, 4] if quick else [1, 4, 16]
+    params = {"epochs": 1} if quick else {"epochs": 3}
+    result = {
+        "image": scale.image_scaling(factors, "vae", params),
+        "hyperopt": scale.suggestion_time([10, 100] if quick else [10, 100, 500]),
+    }
+    if hasattr(scale, "text_scaling"):
+        result["text"] = scale.text_scaling([0.5, 2] if quick else [0.5, 2, 8])
+    return result
+
+
+BENCHMARKS = {
+    "quality": ("Quality against hand-picked models", quality),
+    "efficiency": ("Search efficiency: TPE + median stopping vs random search", efficiency),
+    "overhead": ("Overhead against a hand-written training loop", overhead),
+    "scale": ("Scale", scale),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny budgets (under 5 minutes in all)")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated benchmarks to run")
+    args = parser.parse_args()
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    for name in names:
+        title, function = BENCHMARKS[name]
+        print(f"== {name} {'(quick)' if args.quick else ''}", flush=True)
+        started = time.perf_counter()
+        result = function(args.quick)
+        info = {"command": common.command_line(), "machine": common.machine(), "quick": args.quick,
+                "seconds": time.perf_counter() - started}
+        key = f"{name}-quick" if args.quick else name
+        common.save(key, {**info, "result": result})
+        module = __import__(f"bench.{name}", fromlist=["markdown"])
+        common.write_section(key, f"{title}{' (quick)' if args.quick else ''}", module.markdown(result), info)
+        print(f"   {info['seconds']:.0f} s -> bench/results/{key}.json, docs/benchmarks.md", flush=True)
+
+
+if __name__ == "__main__":
+    main()
