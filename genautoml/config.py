@@ -81,6 +81,8 @@ class SearchConfig(Strict):
     startup_trials: Optional[Annotated[int, Field(ge=1)]] = None
     #: cap on held-out examples used to score a fold (metrics cost grows with it)
     max_eval_examples: int = Field(1000, ge=10)
+    #: tune trials run at once (local: worker processes, one trial each)
+    parallel: int = Field(1, ge=1, le=256)
 
     @field_validator("time_budget", "trial_timeout", mode="before")
     @classmethod

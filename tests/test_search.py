@@ -11,7 +11,7 @@ from genautoml.errors import TrialPruned
 from genautoml.search.space import ParamSpace
 from genautoml.search.stopping import MedianStopper
 from genautoml.search.store import TrialStore
-from genautoml.search.tuner import Budget, run_search
+from genautoml.search.tuner import Budget, run_search, sequential
 
 SPACE = {
     "vae": {"lr": ParamSpace.model_validate({"loguniform": [1e-4, 1e-1]}),
@@ -48,7 +48,7 @@ def search(config, records, store=None, stop_after=None, run_one=synthetic, budg
 
     budget = budget or Budget(config.search.max_trials, config.search.time_budget, None)
     try:
-        return run_search(config, SPACE, {}, records, run_one, on_record, budget)
+        return run_search(config, SPACE, {}, records, sequential(run_one), on_record, budget)
     except KeyboardInterrupt:
         return "interrupted"
 

@@ -18,7 +18,8 @@ from genautoml.search.space import ParamSpace
 from genautoml.search.stopping import MedianStopper, NoStopper
 from genautoml.search.store import TrialStore
 from genautoml.search.trial import TrialRequest
-from genautoml.search.tuner import Budget, run_search
+from genautoml.search.executors import ProcessPool
+from genautoml.search.tuner import Budget, run_search, sequential
 
 
 def carried_families(ctx: Context, cv: dict[str, Any]) -> list[str]:
@@ -65,10 +66,17 @@ def run(ctx: Context) -> dict[str, Any]:
         best = ranked(records)[0]
         ctx.ui.trial(record, len(records), search.max_trials, best if best["status"] == "ok" else None, remaining, counts)
 
-    stopped_by = run_search(
-        ctx.config, space, feature, records, run_one, on_record,
-        Budget(search.max_trials, search.time_budget, search.trial_timeout),
-    )
+    executor = sequential(run_one)
+    if search.parallel > 1:
+        executor = ProcessPool(ctx.config, ctx.base_dir, search.parallel, ctx.device, history=lambda: records)
+    try:
+        stopped_by = run_search(
+            ctx.config, space, feature, records, executor, on_record,
+            Budget(search.max_trials, search.time_budget, search.trial_timeout), parallel=search.parallel,
+        )
+    finally:
+        if search.parallel > 1:
+            executor.close()
     ok = [r for r in records if r["status"] == "ok"]
     if not ok:
         reasons = Counter(f"{r['status']}: {r.get('error')}" for r in records)

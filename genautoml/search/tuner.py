@@ -81,56 +81,82 @@ class HyperoptState:
         return vals, plain(point)
 
 
+RunBatch = Callable[[list[tuple[TrialRequest, Optional[float]]], Callable[[dict[str, Any]], None]], None]
+
+
 def run_search(
     config,
     families: dict[str, dict[str, Any]],
     feature: dict[str, Any],
     records: list[dict[str, Any]],
-    run_one: Callable[[TrialRequest, Optional[float]], dict[str, Any]],
+    run_batch: RunBatch,
     on_record: Callable[[dict[str, Any]], None],
     budget: Budget,
-    should_stop: Callable[[], bool] = lambda: False,
+    parallel: int = 1,
 ) -> str:
     """Suggest and run trials until a budget is reached; returns why it stopped.
 
-    ``records`` are the trials already in ``trials.jsonl`` (resume); ``on_record`` must
-    persist each new record before the next suggestion.
+    Trials run in blocks of ``parallel`` ids: every suggestion of a block is made from the
+    trials of the blocks before it, each with its own derived seed, so the suggestions do
+    not depend on which trial of a block finishes first, and a resume (``records`` read
+    back from ``trials.jsonl``) re-suggests exactly the trials still missing.
+    ``run_batch(requests, done)`` must call ``done(record)`` as each trial finishes;
+    ``on_record`` must persist the record before returning.
     """
-    state = HyperoptState(families)
-    for record in records:
-        state.add(record)
+    finished = {r["id"]: r for r in records}
     spent = sum(r.get("seconds", 0.0) for r in records)
     started = time.time()
     folds = tuple(range(config.search.tune_folds))
     n_startup = startup_trials(config)
+    block_start = 0
     while True:
-        if len(records) >= budget.max_trials:
+        block = [tid for tid in range(block_start, min(block_start + parallel, budget.max_trials))]
+        if not block:
             return "max_trials"
+        missing = [tid for tid in block if tid not in finished]
+        if not missing:
+            block_start += parallel
+            continue
         elapsed = spent + time.time() - started
         if budget.time_budget is not None and elapsed >= budget.time_budget:
             return "time_budget"
-        if should_stop():
-            return "stopped"
-        tid = len(records)
-        vals, point = state.suggest(tid, config.search.algo, derive_seed(config.seed, "suggest", tid), n_startup)
-        deadline = None
-        limits = [budget.trial_timeout]
-        if budget.time_budget is not None:
-            limits.append(budget.time_budget - elapsed)
-        limits = [limit for limit in limits if limit is not None]
-        if limits:
-            deadline = time.time() + min(limits)
-        request = TrialRequest(
-            trial_id=tid,
-            stage="tune",
-            family=point["family"],
-            params=point["params"],
-            feature=feature,
-            folds=folds,
-            track_curve=config.search.early_stopping != "none",
-        )
-        record = run_one(request, deadline)
-        record["vals"] = vals
-        records.append(record)
-        on_record(record)
-        state.add(record)
+        state = HyperoptState(families)
+        for tid in sorted(finished):
+            if tid < block_start:
+                state.add(finished[tid])
+        limits = [limit for limit in (budget.trial_timeout,
+                                      None if budget.time_budget is None else budget.time_budget - elapsed)
+                  if limit is not None]
+        deadline = time.time() + min(limits) if limits else None
+        requests, suggested = [], {}
+        for tid in missing:
+            vals, point = state.suggest(tid, config.search.algo, derive_seed(config.seed, "suggest", tid), n_startup)
+            suggested[tid] = vals
+            requests.append((TrialRequest(
+                trial_id=tid,
+                stage="tune",
+                family=point["family"],
+                params=point["params"],
+                feature=feature,
+                folds=folds,
+                track_curve=config.search.early_stopping != "none",
+            ), deadline))
+
+        def done(record: dict[str, Any]) -> None:
+            record["vals"] = suggested[record["id"]]
+            finished[record["id"]] = record
+            records.append(record)
+            on_record(record)
+
+        run_batch(requests, done)
+        block_start += parallel
+
+
+def sequential(run_one: Callable[[TrialRequest, Optional[float]], dict[str, Any]]) -> RunBatch:
+    """The plain executor: one trial after another, in this process."""
+
+    def run_batch(requests, done) -> None:
+        for request, deadline in requests:
+            done(run_one(request, deadline))
+
+    return run_batch
