@@ -64,7 +64,12 @@ def run(ctx: Context) -> dict[str, Any]:
         if search.time_budget is not None:
             remaining = max(0.0, search.time_budget - sum(r.get("seconds", 0) for r in records))
         best = ranked(records)[0]
-        ctx.ui.trial(record, len(records), search.max_trials, best if best["status"] == "ok" else None, remaining, counts)
+        per_family = {}
+        for r in ranked(records):
+            if r["status"] == "ok":
+                per_family.setdefault(r["family"], r["figure"])
+        ctx.ui.trial(record, len(records), search.max_trials, best if best["status"] == "ok" else None, remaining, counts,
+                     per_family)
 
     executor = sequential(run_one)
     if search.parallel > 1:

@@ -44,7 +44,8 @@ class UI:
         self.console.print(table)
 
     def trial(self, record: dict[str, Any], done: int, total: int, best: dict[str, Any] | None,
-              remaining: Optional[float] = None, counts: Optional[dict[str, int]] = None) -> None:
+              remaining: Optional[float] = None, counts: Optional[dict[str, int]] = None,
+              per_family: Optional[dict[str, float]] = None) -> None:
         if self.quiet:
             return
         elapsed = time.time() - self.started
@@ -56,6 +57,8 @@ class UI:
             extra += f" pruned {counts.get('pruned', 0)} failed {counts.get('failed', 0) + counts.get('timed_out', 0)}"
         if remaining is not None:
             extra += f" left {remaining:.0f}s"
+        if per_family and len(per_family) > 1:
+            extra += " | best per family " + ", ".join(f"{k} {fmt(v)}" for k, v in per_family.items())
         self.console.print(
             f"[{done}/{total}] {record['family']} {fmt(record.get('figure'))} {status} "
             f"{record.get('seconds', 0):.1f}s | {best_text} | {elapsed:.0f}s{extra} | {params}",
