@@ -54,13 +54,13 @@ class GAN(Family):
     has_likelihood = False
     summary = "MLP GAN (non-saturating loss, optional spectral norm); samples only"
     default_space = {
-        "lr": {"loguniform": [1e-4, 2e-3]},
-        "d_lr_ratio": {"loguniform": [0.5, 4.0]},
-        "batch_size": {"choice": [32, 64, 128]},
-        "epochs": {"int": [60, 300]},
+        "lr": {"loguniform": [1e-4, 1e-3]},
+        "d_lr_ratio": {"loguniform": [1.0, 8.0]},
+        "batch_size": {"choice": [64, 128]},
+        "epochs": {"int": [60, 150]},
         "latent_dim": {"choice": [16, 32, 64]},
-        "hidden": {"choice": [128, 256, 512]},
-        "depth": {"int": [1, 3]},
+        "hidden": {"choice": [128, 256]},
+        "depth": {"int": [1, 2]},
         "spectral_norm": {"choice": [True, False]},
         "ema": {"choice": [0.0, 0.99, 0.999]},
     }
@@ -69,10 +69,10 @@ class GAN(Family):
         self,
         spec: EncodedSpec,
         *,
-        lr: float = 5e-4,
-        d_lr_ratio: float = 1.0,
+        lr: float = 2e-4,
+        d_lr_ratio: float = 4.0,
         batch_size: int = 64,
-        epochs: int = 150,
+        epochs: int = 120,
         latent_dim: int = 32,
         hidden: int = 256,
         depth: int = 2,

@@ -25,11 +25,17 @@ from genautoml.models._torch_utils import (
     require_fitted,
     uniform,
 )
+from genautoml.errors import TrialDiverged
 from genautoml.models.base import EncodedSpec, Family, Report
 from genautoml.models.registry import register
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 _CLIP_NORM = 1.0
+# Saturated gates keep the loss of an exploded LSTM finite, so NaN alone does not catch
+# divergence: a mean loss this many times worse than uniform guessing (log vocab) does.
+_DIVERGED_VS_UNIFORM = 100.0
+# How many logits log_likelihood holds at once (64 MiB of float32).
+_EVAL_FLOATS = 2**24
 
 
 class TokenRNN(nn.Module):
@@ -85,10 +91,10 @@ class RNN(Family):
     has_likelihood = True
     summary = "autoregressive LSTM/GRU over the pixel sequence; exact likelihood"
     default_space = {
-        "lr": {"loguniform": [1e-3, 1e-2]},
-        "batch_size": {"choice": [32, 64, 128]},
-        "epochs": {"int": [10, 40]},
-        "hidden": {"choice": [64, 128, 256]},
+        "lr": {"loguniform": [2e-3, 1e-2]},
+        "batch_size": {"choice": [64, 128]},
+        "epochs": {"int": [8, 20]},
+        "hidden": {"choice": [64, 128]},
         "layers": {"int": [1, 2]},
         "embed_dim": {"choice": [16, 32, 64]},
         "dropout": {"uniform": [0.0, 0.3]},
@@ -100,9 +106,9 @@ class RNN(Family):
         self,
         spec: EncodedSpec,
         *,
-        lr: float = 3e-3,
+        lr: float = 5e-3,
         batch_size: int = 64,
-        epochs: int = 20,
+        epochs: int = 15,
         hidden: int = 128,
         layers: int = 1,
         embed_dim: int = 32,
@@ -159,6 +165,9 @@ class RNN(Family):
                 optimizer.step()
                 total += loss.detach()
             self.check_finite(total)
+            mean_loss = float(total) / math.ceil(len(tokens) / self.batch_size)
+            if mean_loss > _DIVERGED_VS_UNIFORM * math.log(self._vocab):
+                raise TrialDiverged(f"loss became {mean_loss:.3g} nats per token")
             model.eval()
             report(epoch)
 
@@ -179,7 +188,8 @@ class RNN(Family):
         check_vectors(x, self.spec, "x")
         # Density of a bin = its probability / its width (1 / bins), per dimension.
         log_width = 0.0 if self.spec.discrete else self.spec.dim * math.log(self.bins)
-        out = [model.log_prob(self._tokens(xb.to(self.device_))).cpu() for xb in x.split(1024)]
+        rows = max(1, _EVAL_FLOATS // (self.spec.dim * self._vocab))
+        out = [model.log_prob(self._tokens(xb.to(self.device_))).cpu() for xb in x.split(rows)]
         return (torch.cat(out) if out else torch.zeros(0)) + log_width
 
     def state(self) -> dict[str, torch.Tensor]:
