@@ -83,6 +83,9 @@ class SearchConfig(Strict):
     max_eval_examples: int = Field(1000, ge=10)
     #: tune trials run at once (local: worker processes, one trial each)
     parallel: int = Field(1, ge=1, le=256)
+    #: torch CPU threads per trial process. 1 by default: our models are small, and
+    #: OpenMP threads that outnumber free cores spin and slow training 5-20x (measured)
+    threads: int = Field(1, ge=1, le=256)
 
     @field_validator("time_budget", "trial_timeout", mode="before")
     @classmethod

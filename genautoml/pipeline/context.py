@@ -105,6 +105,9 @@ def open_context(config_path: str | Path, overrides: list[str], run_dir: Optiona
         # Stored absolute in the run directory, so later commands find it from anywhere.
         config.data.source = str((base_dir / Path(config.data.source).expanduser()).resolve())
     device = resolve_device(config.device)
+    import torch
+
+    torch.set_num_threads(config.search.threads)
     resolved_config = resolved(config)
     run = RunDir(run_dir or Path("runs") / config.name)
     ctx = Context(config, resolved_config, run, base_dir=base_dir, ui=ui, device=device)

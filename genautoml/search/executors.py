@@ -2,12 +2,11 @@
 
 - sequential (``parallel: 1``): in this process, one after another;
 - process pool (``parallel: N``): N worker processes, one trial each; every worker loads
-  the data once (it is a pure function of the config) and uses its share of the CPU cores.
+  the data once (it is a pure function of the config) and uses ``search.threads`` threads.
 """
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Callable, Optional
 
@@ -49,7 +48,7 @@ class ProcessPool:
     def __init__(self, config, base_dir, parallel: int, device: str, history: Callable[[], list[dict]]):
         import multiprocessing
 
-        threads = max(1, (os.cpu_count() or 1) // parallel)
+        threads = config.search.threads
         config_json = config.model_dump(mode="json")
         # spawn: a fresh interpreter per worker; forking a process that already ran torch is unsafe.
         self.pool = ProcessPoolExecutor(
