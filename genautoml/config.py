@@ -62,6 +62,18 @@ def parse_duration(value: Any) -> Optional[float]:
 Duration = Annotated[float, Field(gt=0)]
 
 
+class Resources(Strict):
+    """What one trial asks of a Ray worker."""
+
+    cpu: float = Field(1.0, gt=0)
+    gpu: float = Field(0.0, ge=0)
+
+
+class RayConfig(Strict):
+    #: absent: start a local Ray on this machine; "auto" or "ray://host:port": join a cluster
+    address: Optional[str] = None
+
+
 class SearchConfig(Strict):
     metric: str = "auto"
     cv_folds: int = Field(3, ge=2)
@@ -86,11 +98,24 @@ class SearchConfig(Strict):
     #: torch CPU threads per trial process. 1 by default: our models are small, and
     #: OpenMP threads that outnumber free cores spin and slow training 5-20x (measured)
     threads: int = Field(1, ge=1, le=256)
+    #: local: this machine (a process pool when parallel > 1); ray: tasks on a Ray cluster
+    executor: Literal["local", "ray"] = "local"
+    resources: Resources = Field(default_factory=Resources)
+    ray: RayConfig = Field(default_factory=RayConfig)
 
     @field_validator("time_budget", "trial_timeout", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return parse_duration(value)
+
+    @field_validator("executor")
+    @classmethod
+    def _ray_installed(cls, value: str) -> str:
+        import importlib.util
+
+        if value == "ray" and importlib.util.find_spec("ray") is None:
+            raise ValueError("'ray' needs Ray, which is not installed: pip install 'genautoml[ray]'")
+        return value
 
     @model_validator(mode="after")
     def _folds(self) -> "SearchConfig":

@@ -138,3 +138,12 @@ def test_metric_names_checked(tmp_path):
     assert "search.metric: unknown metric 'fid'" in errors(tmp_path, GOOD + "search: {metric: fid}\n")
     message = errors(tmp_path, GOOD + "search: {metric: bits_per_dim}\n")
     assert "models.1.family: 'gan' has no likelihood" in message
+
+
+def test_ray_executor_without_ray_is_a_clear_error(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    message = errors(tmp_path, GOOD + "search: {executor: ray}\n")
+    assert "search.executor: 'ray' needs Ray, which is not installed: pip install 'genautoml[ray]'" in message

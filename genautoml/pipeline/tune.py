@@ -72,7 +72,11 @@ def run(ctx: Context) -> dict[str, Any]:
                      per_family)
 
     executor = sequential(run_one)
-    if search.parallel > 1:
+    if search.executor == "ray":
+        from genautoml.search.ray_executor import RayExecutor
+
+        executor = RayExecutor(ctx.config, ctx.base_dir, history=lambda: records)
+    elif search.parallel > 1:
         executor = ProcessPool(ctx.config, ctx.base_dir, search.parallel, ctx.device, history=lambda: records)
     try:
         stopped_by = run_search(
@@ -80,7 +84,7 @@ def run(ctx: Context) -> dict[str, Any]:
             Budget(search.max_trials, search.time_budget, search.trial_timeout), parallel=search.parallel,
         )
     finally:
-        if search.parallel > 1:
+        if hasattr(executor, "close"):
             executor.close()
     ok = [r for r in records if r["status"] == "ok"]
     if not ok:
