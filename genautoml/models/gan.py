@@ -50,7 +50,7 @@ def _ema_update(average: nn.Module, current: nn.Module, decay: float) -> None:
 @register
 class GAN(Family):
     name = "gan"
-    modalities = ("image",)
+    modalities = ("image", "audio")
     has_likelihood = False
     summary = "MLP GAN (non-saturating loss, optional spectral norm); samples only"
     default_space = {

@@ -87,7 +87,7 @@ class TokenRNN(nn.Module):
 @register
 class RNN(Family):
     name = "rnn"
-    modalities = ("image",)
+    modalities = ("image", "text", "audio")
     has_likelihood = True
     summary = "autoregressive LSTM/GRU over the pixel sequence; exact likelihood"
     default_space = {

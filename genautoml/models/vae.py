@@ -107,7 +107,7 @@ def _log_normal(z: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor) -> t
 @register
 class VAE(Family):
     name = "vae"
-    modalities = ("image",)
+    modalities = ("image", "audio")
     has_likelihood = True
     summary = "MLP variational autoencoder; likelihood is an importance-weighted lower bound"
     default_space = {
