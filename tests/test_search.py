@@ -167,3 +167,11 @@ def test_maximize_direction():
     stopper.check(0, [[1, 0.95], [2, 0.95]])
     with pytest.raises(TrialPruned):
         stopper.check(0, [[1, 0.1], [2, 0.2]])
+
+
+def test_median_stopper_compares_within_a_family():
+    fast = [{"family": "rnn", "folds": [{"fold": 0, "curve": [[1, 2.0], [2, 1.0], [3, 0.5], [4, 0.4]]}]} for _ in range(3)]
+    slow_start = [[1, 12.0], [2, 11.0], [3, 10.0], [4, 9.0]]
+    MedianStopper(fast, grace_epochs=2, minimize=True, family="gan").check(0, slow_start)
+    with pytest.raises(TrialPruned):
+        MedianStopper(fast, grace_epochs=2, minimize=True, family="rnn").check(0, slow_start)

@@ -52,7 +52,7 @@ def run(ctx: Context) -> dict[str, Any]:
 
     def run_one(request: TrialRequest, deadline: float | None) -> dict[str, Any]:
         stopper = (
-            MedianStopper(records, grace_epochs=search.grace_epochs, minimize=minimize)
+            MedianStopper(records, grace_epochs=search.grace_epochs, minimize=minimize, family=request.family)
             if search.early_stopping == "median" else NoStopper()
         )
         return score(ctx, request, stopper=stopper, deadline=deadline)

@@ -36,7 +36,7 @@ def _run_in_worker(request: TrialRequest, deadline: Optional[float], history: li
     search = config.search
     if search.early_stopping == "median":
         minimize = selection_metric(config, dataset.modality).direction == "minimize"
-        stopper = MedianStopper(history, grace_epochs=search.grace_epochs, minimize=minimize)
+        stopper = MedianStopper(history, grace_epochs=search.grace_epochs, minimize=minimize, family=request.family)
     else:
         stopper = NoStopper()
     return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
@@ -62,7 +62,7 @@ class ProcessPool:
 
     def __call__(self, requests, done) -> None:
         # Curves only: that is all the median rule reads, and it keeps the payload small.
-        history = [{"folds": [{"fold": f["fold"], "curve": f.get("curve", [])} for f in r.get("folds", [])]}
+        history = [{"family": r["family"], "folds": [{"fold": f["fold"], "curve": f.get("curve", [])} for f in r.get("folds", [])]}
                    for r in self.history()]
         pending = {self.pool.submit(_run_in_worker, request, deadline, history, self.device)
                    for request, deadline in requests}

@@ -38,7 +38,8 @@ def _trial_task(config_json: dict, base_dir: str, request: TrialRequest, deadlin
     config, dataset = _LOADED[key]
     if config.search.early_stopping == "median":
         minimize = selection_metric(config, dataset.modality).direction == "minimize"
-        stopper = MedianStopper(history, grace_epochs=config.search.grace_epochs, minimize=minimize)
+        stopper = MedianStopper(history, grace_epochs=config.search.grace_epochs, minimize=minimize,
+                                family=request.family)
     else:
         stopper = NoStopper()
     return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
@@ -70,7 +71,7 @@ class RayExecutor:
         self.history = history
 
     def __call__(self, requests, done) -> None:
-        history = [{"folds": [{"fold": f["fold"], "curve": f.get("curve", [])} for f in r.get("folds", [])]}
+        history = [{"family": r["family"], "folds": [{"fold": f["fold"], "curve": f.get("curve", [])} for f in r.get("folds", [])]}
                    for r in self.history()]
         pending = [self.task.remote(self.config_json, self.base_dir, request, deadline, history, self.device, self.threads)
                    for request, deadline in requests]
