@@ -15,10 +15,9 @@ from genautoml.pipeline.context import Context
 from genautoml.pipeline.resolve import candidates
 from genautoml.pipeline.scoring import default_feature, mean_metrics, metric, ranked, score
 from genautoml.search.space import ParamSpace
-from genautoml.search.stopping import MedianStopper, NoStopper
-from genautoml.search.store import TrialStore
-from genautoml.search.trial import TrialRequest
 from genautoml.search.executors import ProcessPool
+from genautoml.search.store import TrialStore
+from genautoml.search.trial import TrialRequest, run_trial_after
 from genautoml.search.tuner import Budget, run_search, sequential
 
 
@@ -47,15 +46,10 @@ def run(ctx: Context) -> dict[str, Any]:
     if records:
         ctx.ui.note(f"resuming: {len(records)} finished trials read from {store.path}")
     feature = default_feature(ctx)
-    minimize = selection.direction == "minimize"
     started = time.perf_counter()
 
     def run_one(request: TrialRequest, deadline: float | None) -> dict[str, Any]:
-        stopper = (
-            MedianStopper(records, grace_epochs=search.grace_epochs, minimize=minimize, family=request.family)
-            if search.early_stopping == "median" else NoStopper()
-        )
-        return score(ctx, request, stopper=stopper, deadline=deadline)
+        return run_trial_after(ctx.config, ctx.dataset, request, records, device=ctx.device, deadline=deadline)
 
     def on_record(record: dict[str, Any]) -> None:
         store.append(record)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Callable, Optional
 
+from genautoml.search.stopping import curves_only
 from genautoml.search.trial import TrialRequest
 
 # Per worker process: the dataset for the config it serves (loaded once, in the initializer).
@@ -29,17 +30,9 @@ def _init_worker(config_json: dict, base_dir: str, threads: int) -> None:
 
 
 def _run_in_worker(request: TrialRequest, deadline: Optional[float], history: list[dict], device: str) -> dict:
-    from genautoml.search.stopping import MedianStopper, NoStopper
-    from genautoml.search.trial import run_trial, selection_metric
+    from genautoml.search.trial import run_trial_after
 
-    config, dataset = _WORKER["config"], _WORKER["dataset"]
-    search = config.search
-    if search.early_stopping == "median":
-        minimize = selection_metric(config, dataset.modality).direction == "minimize"
-        stopper = MedianStopper(history, grace_epochs=search.grace_epochs, minimize=minimize, family=request.family)
-    else:
-        stopper = NoStopper()
-    return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
+    return run_trial_after(_WORKER["config"], _WORKER["dataset"], request, history, device=device, deadline=deadline)
 
 
 class ProcessPool:
@@ -61,9 +54,7 @@ class ProcessPool:
         self.history = history
 
     def __call__(self, requests, done) -> None:
-        # Curves only: that is all the median rule reads, and it keeps the payload small.
-        history = [{"family": r["family"], "folds": [{"fold": f["fold"], "curve": f.get("curve", [])} for f in r.get("folds", [])]}
-                   for r in self.history()]
+        history = curves_only(self.history())
         pending = {self.pool.submit(_run_in_worker, request, deadline, history, self.device)
                    for request, deadline in requests}
         try:

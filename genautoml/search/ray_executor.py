@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from genautoml.errors import ConfigError
+from genautoml.search.stopping import curves_only
 from genautoml.search.trial import TrialRequest
 
 # Per Ray worker process: datasets already loaded, by config (workers are reused).
@@ -26,8 +27,7 @@ def _trial_task(config_json: dict, base_dir: str, request: TrialRequest, deadlin
 
     from genautoml.config import validate
     from genautoml.pipeline.dataset import load_dataset
-    from genautoml.search.stopping import MedianStopper, NoStopper
-    from genautoml.search.trial import run_trial, selection_metric
+    from genautoml.search.trial import run_trial_after
 
     torch.set_num_threads(threads)
     key = json.dumps(config_json, sort_keys=True)
@@ -36,13 +36,7 @@ def _trial_task(config_json: dict, base_dir: str, request: TrialRequest, deadlin
         _LOADED.clear()  # one dataset per worker at a time
         _LOADED[key] = (config, load_dataset(config, base_dir))
     config, dataset = _LOADED[key]
-    if config.search.early_stopping == "median":
-        minimize = selection_metric(config, dataset.modality).direction == "minimize"
-        stopper = MedianStopper(history, grace_epochs=config.search.grace_epochs, minimize=minimize,
-                                family=request.family)
-    else:
-        stopper = NoStopper()
-    return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
+    return run_trial_after(config, dataset, request, history, device=device, deadline=deadline)
 
 
 class RayExecutor:
@@ -71,8 +65,7 @@ class RayExecutor:
         self.history = history
 
     def __call__(self, requests, done) -> None:
-        history = [{"family": r["family"], "folds": [{"fold": f["fold"], "curve": f.get("curve", [])} for f in r.get("folds", [])]}
-                   for r in self.history()]
+        history = curves_only(self.history())
         pending = [self.task.remote(self.config_json, self.base_dir, request, deadline, history, self.device, self.threads)
                    for request, deadline in requests]
         try:

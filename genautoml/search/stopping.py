@@ -63,3 +63,16 @@ class MedianStopper:
 class NoStopper:
     def check(self, fold: int, curve: list[list[float]]) -> None:
         return None
+
+
+def stopper_for(config, minimize: bool, history: Iterable[dict[str, Any]], family: str):
+    """The early-stopping rule ``search.early_stopping`` asks for, for one trial of ``family``."""
+    if config.search.early_stopping == "median":
+        return MedianStopper(history, grace_epochs=config.search.grace_epochs, minimize=minimize, family=family)
+    return NoStopper()
+
+
+def curves_only(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the stopping rule reads of earlier trials: small enough to ship to workers."""
+    return [{"family": r["family"], "folds": [{"fold": f["fold"], "curve": f.get("curve", [])} for f in r.get("folds", [])]}
+            for r in records]

@@ -200,6 +200,16 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
     return record
 
 
+def run_trial_after(config, dataset, request: TrialRequest, history: list[dict[str, Any]], *,
+                    device: str = "cpu", deadline: Optional[float] = None) -> dict[str, Any]:
+    """``run_trial`` with the early-stopping rule set against ``history`` (earlier trials)."""
+    from genautoml.search.stopping import stopper_for
+
+    minimize = selection_metric(config, dataset.modality).direction == "minimize"
+    stopper = stopper_for(config, minimize, history, request.family)
+    return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
+
+
 def trial_figure(record: dict[str, Any], metric: str) -> Optional[float]:
     """The trial's selection figure: mean over finished folds, or the last curve point if pruned."""
     if record["status"] == "ok":
