@@ -33,7 +33,7 @@ def efficiency(quick: bool) -> dict:
 
     if quick:
         return efficiency.run(CONFIGS / "smoke-image.yaml", seeds=2, trials=4, extra=["data.max_examples=200"])
-    return efficiency.run(CONFIGS / "digits.yaml", seeds=5, trials=16, extra=[])
+    return efficiency.run(CONFIGS / "digits.yaml", seeds=5, trials=10, extra=[])
 
 
 def overhead(quick: bool) -> dict:
