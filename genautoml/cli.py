@@ -186,12 +186,20 @@ def sample(
     n: int = typer.Option(64, "-n", min=1, help="How many samples."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: RUN_DIR/samples)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    length: Optional[int] = typer.Option(None, "--length", min=1, help="Text: characters per sample, prompt included."),
+    prompt: Optional[str] = typer.Option(None, "--prompt", help="Text: every sample continues this text."),
+    temperature: float = typer.Option(1.0, "--temperature", help="Text: <1 sharper, >1 flatter next-token choices."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Text: draw each token from the K most likely."),
 ) -> None:
-    """Generate N samples from a trained run."""
+    """Generate N samples from a trained run (text runs print them too)."""
     with _errors():
         from genautoml.pipeline.sample import sample as do_sample
 
-        result = do_sample(run_dir, n, out, seed)
+        result = do_sample(run_dir, n, out, seed, length=length, prompt=prompt, temperature=temperature, top_k=top_k)
+        if "texts" in result:
+            from genautoml.data.text import format_samples
+
+            typer.echo(format_samples(result["texts"]), nl=False)
         for path in result["files"]:
             typer.echo(path)
 

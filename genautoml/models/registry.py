@@ -13,7 +13,14 @@ _FAMILIES: dict[str, type[Family]] = {}
 
 # The modules that define the built-in families; imported on first use so that
 # `genautoml --help` does not pay for importing torch.
-BUILTIN_MODULES = ("genautoml.models.vae", "genautoml.models.gan", "genautoml.models.rnn")
+BUILTIN_MODULES = (
+    "genautoml.models.vae",
+    "genautoml.models.gan",
+    "genautoml.models.rnn",
+    "genautoml.models.transformer",
+    "genautoml.models.ngram",
+    "genautoml.models.wavegan",
+)
 
 
 def register(cls: type[Family]) -> type[Family]:
