@@ -173,3 +173,21 @@ def test_modality_generate_continues_a_prompt_to_the_asked_length():
             assert len(plain) == 2 and all(isinstance(t, str) and t for t in plain)
     with pytest.raises(ConfigError, match="--top-k"):
         MODALITY.generate(family, representation, 1, torch.Generator(), top_k=0)
+
+
+def test_rnn_generate_continues_a_prompt_past_its_window():
+    import torch
+
+    from genautoml.models.base import EncodedSpec
+    from genautoml.models.rnn import RNN
+
+    spec = EncodedSpec("vector", 12, 5)
+    model = RNN(spec, epochs=1, hidden=16).fit(torch.randint(0, 5, (40, 12)), None, None)
+    prompt = torch.randint(0, 5, (3, 4))
+    out = model.generate(prompt, 30, torch.Generator().manual_seed(0), temperature=0.7, top_k=2)
+    again = model.generate(prompt, 30, torch.Generator().manual_seed(0), temperature=0.7, top_k=2)
+    assert out.shape == (3, 30) and out.dtype == torch.int64 and 0 <= out.min() and out.max() < 5
+    assert torch.equal(out, again)
+    # top_k=1 is greedy: every row of the same prompt continues the same way
+    greedy = model.generate(prompt[:1].repeat(4, 1), 8, torch.Generator().manual_seed(1), top_k=1)
+    assert all(torch.equal(greedy[0], row) for row in greedy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterator, Optional
 
 import torch
@@ -117,3 +118,18 @@ def categorical(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     cdf = probs.cumsum(-1)
     index = (cdf < u.unsqueeze(-1) * cdf[..., -1:]).sum(-1)
     return index.clamp_(max=probs.shape[-1] - 1)
+
+
+def temper(probs: torch.Tensor, temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
+    """Next-token probabilities (..., V) reshaped for sampling: only the ``top_k`` most
+    likely kept, then sharpened (temperature < 1) or flattened (> 1); rows sum to one."""
+    if temperature <= 0:
+        raise ValueError(f"temperature: expected a positive number, got {temperature}")
+    if top_k is not None and top_k < probs.shape[-1]:
+        kth = probs.topk(top_k, dim=-1).values[..., -1:]
+        probs = torch.where(probs >= kth, probs, torch.zeros_like(probs))
+    if temperature != 1.0:
+        # p ** (1 / T), computed in logs; zeros (cut by top_k) stay zero.
+        logs = torch.where(probs > 0, probs.log() / temperature, torch.full_like(probs, -math.inf))
+        probs = (logs - logs.amax(-1, keepdim=True)).exp()
+    return probs / probs.sum(-1, keepdim=True)

@@ -10,6 +10,8 @@ A family is a thin adapter over a private torch module (synthcity's plugin shape
   figures are comparable across families. Learned state lives in attributes ending in ``_``.
 - ``sample(n, generator)``: ``n`` examples in the *encoded* space, on the CPU.
 - ``log_likelihood(x)``: optional, nats per example of encoded ``x`` (``has_likelihood``).
+- ``generate(prompt, length, generator, *, temperature, top_k)``: optional, for
+  autoregressive families over discrete tokens (text prompts): (n, P) -> (n, length).
 - ``state()`` / ``load_state()``: plain tensors only, so checkpoints load with
   ``torch.load(weights_only=True)``; ``describe()`` is the JSON half of a checkpoint.
 """
@@ -33,10 +35,10 @@ Report = Callable[[int], None]
 class EncodedSpec:
     """What a representation hands to a family.
 
-    kind "vector": each example is a flat vector of ``dim`` values, tensor (N, dim).
-        ``levels`` None: float32 values in [0, 1]; ``levels`` L: int64 values in 0..L-1.
-    kind "stream": one long int64 token stream, tensor (T,), vocabulary ``levels``
-        (text); ``dim`` is unused (0).
+    kind "vector" (the one kind so far): each example is a flat vector of ``dim`` values,
+        tensor (N, dim). ``levels`` None: float32 values in [0, 1]; ``levels`` L: int64
+        values in 0..L-1. Images (pixels), text (windows of tokens) and audio (mu-law
+        samples or spectrogram frames) all arrive this way.
     """
 
     kind: str

@@ -25,7 +25,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from genautoml.models._torch_utils import categorical, check_vectors, uniform
+from genautoml.models._torch_utils import categorical, check_vectors, temper, uniform
 from genautoml.models.base import EncodedSpec, Family, Report
 from genautoml.models.registry import register
 
@@ -34,21 +34,6 @@ from genautoml.models.registry import register
 MIN_DISCOUNT = 0.05
 #: used when a table is too small to estimate discounts from counts of counts
 FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
-
-
-def temper(probs: torch.Tensor, temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
-    """Next-token probabilities (..., V) reshaped for sampling: only the ``top_k`` most
-    likely kept, then sharpened (temperature < 1) or flattened (> 1); rows sum to one."""
-    if temperature <= 0:
-        raise ValueError(f"temperature: expected a positive number, got {temperature}")
-    if top_k is not None and top_k < probs.shape[-1]:
-        kth = probs.topk(top_k, dim=-1).values[..., -1:]
-        probs = torch.where(probs >= kth, probs, torch.zeros_like(probs))
-    if temperature != 1.0:
-        # p ** (1 / T), computed in logs; zeros (cut by top_k) stay zero.
-        logs = torch.where(probs > 0, probs.log() / temperature, torch.full_like(probs, -math.inf))
-        probs = (logs - logs.amax(-1, keepdim=True)).exp()
-    return probs / probs.sum(-1, keepdim=True)
 
 
 def _discounts(counts: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from genautoml.models._torch_utils import (
     minibatches,
     module_state,
     require_fitted,
+    temper,
     uniform,
 )
 from genautoml.errors import TrialDiverged
@@ -89,7 +90,7 @@ class RNN(Family):
     name = "rnn"
     modalities = ("image", "text", "audio")
     has_likelihood = True
-    summary = "autoregressive LSTM/GRU over the pixel sequence; exact likelihood"
+    summary = "autoregressive LSTM/GRU over the sequence (pixels, tokens, mu-law samples); exact likelihood"
     default_space = {
         "lr": {"loguniform": [2e-3, 1e-2]},
         "batch_size": {"choice": [64, 128]},
@@ -180,6 +181,39 @@ class RNN(Family):
         # A uniform offset inside the bin: exactly the piecewise-uniform density.
         offset = uniform((n, self.spec.dim), generator, self.device_)
         return ((tokens + offset) / self.bins).clamp_(0.0, 1.0).float().cpu()
+
+    @torch.no_grad()
+    def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
+                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
+        """(n, P) prompt tokens -> (n, length) tokens continuing them (on the CPU); discrete data only.
+
+        Exact ancestral sampling within one window of ``spec.dim`` positions (the length the
+        position embedding knows); past it, the model restarts on the last half window.
+        """
+        if not self.spec.discrete:
+            raise ValueError("rnn.generate continues discrete tokens; use sample() for continuous data")
+        model = require_fitted(self.model_, self.name).eval()
+        window = self.spec.dim
+        u = uniform((len(prompt), length), generator, self.device_)
+        tokens = prompt.to(self.device_).long()
+
+        def prefill(context: torch.Tensor):
+            inputs = torch.cat([model.start(len(context), self.device_), context], dim=1)  # (n, C + 1)
+            logits, state = model(inputs)
+            return logits[:, -1], state, inputs.shape[1]
+
+        logits, state, position = prefill(tokens[:, max(0, tokens.shape[1] - (window - 1)):])
+        for t in range(length):
+            token = categorical(temper(logits.float().softmax(-1), temperature, top_k), u[:, t])
+            tokens = torch.cat([tokens, token.unsqueeze(1)], dim=1)
+            if t == length - 1:
+                break
+            if position < window:
+                out, state = model(token.unsqueeze(1), state, offset=position)
+                logits, position = out[:, -1], position + 1
+            else:  # the window is full
+                logits, state, position = prefill(tokens[:, -(window // 2):])
+        return tokens[:, prompt.shape[1]:].cpu()
 
     @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:

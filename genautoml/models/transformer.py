@@ -27,10 +27,10 @@ from genautoml.models._torch_utils import (
     minibatches,
     module_state,
     require_fitted,
+    temper,
     uniform,
 )
 from genautoml.models.base import EncodedSpec, Family, Report
-from genautoml.models.ngram import temper
 from genautoml.models.registry import register
 
 _CLIP_NORM = 1.0
