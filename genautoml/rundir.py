@@ -29,6 +29,15 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _read_pid(lock: Path) -> Optional[int]:
+    try:
+        return int(lock.read_text().strip())
+    except FileNotFoundError:
+        return 0  # released meanwhile: free
+    except (OSError, ValueError):
+        return None  # unreadable: assume someone holds it
+
+
 def _pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
@@ -85,25 +94,28 @@ class RunDir:
         lock = self.path / ".lock"
         me = os.getpid()
         for _ in range(3):
+            # The lock appears with the pid already in it (written aside, then hard-linked
+            # into place, which fails if a lock exists): no reader ever sees an empty lock.
+            staged = self.path / f".lock.{me}"
+            staged.write_text(str(me))
             try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                os.link(staged, lock)
             except FileExistsError:
-                try:
-                    holder = int(lock.read_text().strip() or "0")
-                except (OSError, ValueError):
-                    holder = 0
+                holder = _read_pid(lock)
                 if holder == me:
+                    staged.unlink(missing_ok=True)
                     yield self  # re-entrant within one process (search runs the other stages)
                     return
-                if _pid_alive(holder):
+                if holder is None or _pid_alive(holder):
+                    staged.unlink(missing_ok=True)
                     raise RunDirError(
-                        f"{self.path}: in use by process {holder} (lock {lock}); "
+                        f"{self.path}: in use by process {holder if holder else '(unknown)'} (lock {lock}); "
                         "wait for it, or use another --run-dir"
                     ) from None
                 lock.unlink(missing_ok=True)  # left by a dead process: take it over
                 continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(str(me))
+            finally:
+                staged.unlink(missing_ok=True)
             try:
                 yield self
             finally:

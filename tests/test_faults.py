@@ -100,7 +100,9 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(uninterrupted, tmp_path):
 def test_second_writer_is_refused(uninterrupted, tmp_path):
     config, _ = uninterrupted
     run_dir = tmp_path / "run"
-    first = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
+    # Many trials, so the first still holds the lock while the second starts up.
+    first = subprocess.Popen(command(config, run_dir) + ["--set", "search.max_trials=200"],
+                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 120
         while not (run_dir / ".lock").exists() and time.time() < deadline:
