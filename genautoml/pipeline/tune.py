@@ -46,6 +46,7 @@ def run(ctx: Context) -> dict[str, Any]:
     if records:
         ctx.ui.note(f"resuming: {len(records)} finished trials read from {store.path}")
     feature = default_feature(ctx)
+    earlier_seconds = sum(r.get("seconds", 0) for r in records)  # spent by earlier sessions
     started = time.perf_counter()
 
     def run_one(request: TrialRequest, deadline: float | None) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "stopped_by": stopped_by,
         "trials": len(records),
         "counts": dict(counts),
-        "seconds": round(sum(r.get("seconds", 0) for r in records) + time.perf_counter() - started, 2),
+        "seconds": round(earlier_seconds + time.perf_counter() - started, 2),
         "best": _brief(best),
         "best_per_family": {f: _brief(ranked([r for r in ok if r["family"] == f])[0])
                             for f in families if any(r["family"] == f for r in ok)},
