@@ -1,4 +1,4 @@
-"""Run the benchmarks: `python -m bench.run [--quick] [--only quality,efficiency,overhead,scale]`.
+"""Run the benchmarks: `python -m bench.run [--quick] [--only quality,efficiency,overhead,scale,executors]`.
 
 Each benchmark writes bench/results/<name>.json and rewrites its own section of
 docs/benchmarks.md. `--quick` shrinks every budget (under 5 minutes in all on 2 cores).
@@ -57,11 +57,18 @@ def scale(quick: bool) -> dict:
     return result
 
 
+def executors(quick: bool) -> dict:
+    from bench import executors
+
+    return executors.run(trials=4 if quick else 8, extra=["data.max_examples=400" if quick else "data.max_examples=800"])
+
+
 BENCHMARKS = {
     "quality": ("Quality against hand-picked models", quality),
     "efficiency": ("Search efficiency: TPE + median stopping vs random search", efficiency),
     "overhead": ("Overhead against a hand-written training loop", overhead),
     "scale": ("Scale", scale),
+    "executors": ("Local and Ray executors", executors),
 }
 
 
