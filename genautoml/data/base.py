@@ -22,6 +22,10 @@ from genautoml.models.base import EncodedSpec
 
 
 class Representation(ABC):
+    #: False when a likelihood of the encoding says nothing about the raw data (log-mel
+    #: frames are not sound): likelihood metrics are then not reported
+    reports_likelihood: ClassVar[bool] = True
+
     #: the feature config (a pydantic model) this representation was built from
     def __init__(self, feature: Any):
         self.feature = feature

@@ -5,6 +5,7 @@ The default representation's score is the one tune already computed on all folds
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from genautoml.data.base import feature_label
@@ -32,7 +33,10 @@ def run(ctx: Context) -> dict[str, Any]:
                       "feature": feature, "status": "ok", "figure": chosen["figure"],
                       "loss": selection.loss(chosen["figure"]), "seconds": 0.0, "error": None, "reused": True}
         if record is None:
-            record = score(ctx, TrialRequest(i, "features", chosen["family"], chosen["params"], feature, folds))
+            # A representation the family handles badly (huge outputs) must not hang the stage.
+            timeout = ctx.config.search.trial_timeout
+            record = score(ctx, TrialRequest(i, "features", chosen["family"], chosen["params"], feature, folds),
+                           deadline=None if timeout is None else time.time() + timeout)
         record["label"] = label
         records.append(record)
         best = ranked(records)[0]

@@ -83,7 +83,8 @@ class Scorer:
         out: dict[str, float] = {}
         sample_names = [n for n in names if self.metrics[n].kind == "samples"]
         for name in names:
-            if self.metrics[name].kind == "likelihood" and model.has_likelihood:
+            if (self.metrics[name].kind == "likelihood" and model.has_likelihood
+                    and self.representation.reports_likelihood):
                 out[name] = likelihood_figure(model, self.representation, self.heldout_encoded, self.heldout)
         if sample_names:
             generated = self.generate(model)
