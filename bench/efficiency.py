@@ -48,7 +48,7 @@ def run(config: Path, seeds: int, trials: int, extra: list[str]) -> dict[str, An
         ensure(ctx, "cv")
         arms = {}
         for arm, overrides in ARMS.items():
-            arm_dir = work / f"seed{seed}" / arm.split()[0]
+            arm_dir = work / f"seed{seed}" / arm.split()[0].rstrip(",")
             shutil.copytree(base, arm_dir)
             arm_ctx = context(config, [*common, f"seed={seed}", *overrides], arm_dir)
             with Stopwatch() as watch:
