@@ -95,18 +95,24 @@ class GAN(Family):
         self.generator_: Optional[nn.Module] = None
         self.device_ = torch.device("cpu")
 
+    #: Adam's betas for both networks (a low beta1 is the usual choice for GANs)
+    adam_betas = _BETAS
+
     def _build_generator(self) -> nn.Module:
         return _generator(self.spec, self.latent_dim, self.hidden, self.depth)
+
+    def _build_discriminator(self) -> nn.Module:
+        return _discriminator(self.spec, self.hidden, self.depth, self.spectral_norm)
 
     def _fit(self, train: torch.Tensor, valid: Optional[torch.Tensor], report: Report) -> None:
         # valid is not used here: the caller scores the model in report(), the same way for every family.
         check_vectors(train, self.spec, "train")
         real_data = to_unit(train, self.spec)
         generator = self._build_generator().to(self.device_)
-        discriminator = _discriminator(self.spec, self.hidden, self.depth, self.spectral_norm).to(self.device_)
+        discriminator = self._build_discriminator().to(self.device_)
         average = copy.deepcopy(generator).requires_grad_(False)
-        g_opt = torch.optim.Adam(generator.parameters(), lr=self.lr, betas=_BETAS)
-        d_opt = torch.optim.Adam(discriminator.parameters(), lr=self.lr * self.d_lr_ratio, betas=_BETAS)
+        g_opt = torch.optim.Adam(generator.parameters(), lr=self.lr, betas=self.adam_betas)
+        d_opt = torch.optim.Adam(discriminator.parameters(), lr=self.lr * self.d_lr_ratio, betas=self.adam_betas)
         self.generator_ = average
         for epoch in range(1, self.epochs + 1):
             generator.train()

@@ -17,7 +17,6 @@ The vector is read as one channel over time, which is what a waveform is. Discre
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Optional
 
@@ -25,16 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from genautoml.models._torch_utils import (
-    check_vectors,
-    from_unit,
-    load_module_state,
-    minibatches,
-    module_state,
-    require_fitted,
-    to_unit,
-)
-from genautoml.models.base import EncodedSpec, Family, Report
+from genautoml.models.base import EncodedSpec, Family
+from genautoml.models.gan import GAN
 from genautoml.models.registry import register
 
 _BETAS = (0.5, 0.9)
@@ -127,14 +118,10 @@ class _Discriminator(nn.Module):
         return self.head(h.flatten(1)).squeeze(1)
 
 
-@torch.no_grad()
-def _ema_update(average: nn.Module, current: nn.Module, decay: float) -> None:
-    for a, c in zip(average.parameters(), current.parameters()):
-        a.lerp_(c, 1.0 - decay)
-
-
 @register
-class WaveGAN(Family):
+class WaveGAN(GAN):
+    """The GAN family's training loop, losses, EMA and checkpoint, with 1-D conv networks."""
+
     name = "wavegan"
     modalities = ("audio",)
     has_likelihood = False
@@ -167,7 +154,7 @@ class WaveGAN(Family):
         phase_shuffle: int = 2,
         ema: float = 0.99,
     ):
-        super().__init__(spec)
+        Family.__init__(self, spec)  # not GAN.__init__: the networks take other parameters
         if layers < 1:
             raise ValueError(f"layers: expected at least 1, got {layers}")
         if kernel_size < 1 or kernel_size % 2 == 0:
@@ -189,50 +176,10 @@ class WaveGAN(Family):
         self.generator_: Optional[nn.Module] = None
         self.device_ = torch.device("cpu")
 
+    adam_betas = _BETAS
+
     def _build_generator(self) -> _Generator:
         return _Generator(self.spec.dim, self.latent_dim, self.width, self.layers, self.kernel_size)
 
-    def _fit(self, train: torch.Tensor, valid: Optional[torch.Tensor], report: Report) -> None:
-        # valid is not used here: the caller scores the model in report(), the same way for every family.
-        check_vectors(train, self.spec, "train")
-        real_data = to_unit(train, self.spec)
-        generator = self._build_generator().to(self.device_)
-        discriminator = _Discriminator(self.spec.dim, self.width, self.layers, self.kernel_size,
-                                       self.phase_shuffle).to(self.device_)
-        average = copy.deepcopy(generator).requires_grad_(False)
-        g_opt = torch.optim.Adam(generator.parameters(), lr=self.lr, betas=_BETAS)
-        d_opt = torch.optim.Adam(discriminator.parameters(), lr=self.lr * self.d_lr_ratio, betas=_BETAS)
-        self.generator_ = average
-        for epoch in range(1, self.epochs + 1):
-            generator.train()
-            total = torch.zeros((), device=self.device_)
-            for index in minibatches(len(train), self.batch_size, self.device_):
-                real = real_data[index]
-                fake = generator(torch.randn(len(real), self.latent_dim, device=self.device_))
-                d_real, d_fake = discriminator(torch.cat([real, fake.detach()])).split(len(real))
-                d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-                d_opt.zero_grad(set_to_none=True)
-                d_loss.backward()
-                d_opt.step()
-                g_loss = F.softplus(-discriminator(fake)).mean()  # non-saturating
-                g_opt.zero_grad(set_to_none=True)
-                g_loss.backward()
-                g_opt.step()
-                _ema_update(average, generator, self.ema)
-                total += d_loss.detach() + g_loss.detach()
-            self.check_finite(total)
-            report(epoch)
-
-    @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        model = require_fitted(self.generator_, self.name).eval()
-        z = torch.randn((n, self.latent_dim), generator=generator).to(self.device_)
-        return from_unit(model(z), self.spec).cpu()
-
-    def state(self) -> dict[str, torch.Tensor]:
-        return module_state(generator=require_fitted(self.generator_, self.name))
-
-    def load_state(self, state: dict[str, torch.Tensor]) -> None:
-        model = self._build_generator()
-        load_module_state(state, generator=model)
-        self.generator_, self.device_ = model.eval(), torch.device("cpu")
+    def _build_discriminator(self) -> nn.Module:
+        return _Discriminator(self.spec.dim, self.width, self.layers, self.kernel_size, self.phase_shuffle)
