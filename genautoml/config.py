@@ -87,8 +87,10 @@ class SearchConfig(Strict):
     early_stopping: Literal["median", "none"] = "median"
     #: epochs every trial runs before the median rule may stop it
     grace_epochs: int = Field(3, ge=0)
-    #: score the model every this many epochs during training (for early stopping)
-    eval_every: int = Field(1, ge=1)
+    #: score the model every this many epochs during training (for early stopping); by
+    #: default at epochs 1, 2, 4, 8, ...: every trial is scored at the same epochs, so the
+    #: median rule can compare them, and scoring costs grow with log(epochs), not epochs
+    eval_every: Optional[Annotated[int, Field(ge=1)]] = None
     #: random trials before TPE models the space; default scales with max_trials
     startup_trials: Optional[Annotated[int, Field(ge=1)]] = None
     #: cap on held-out examples used to score a fold (metrics cost grows with it)

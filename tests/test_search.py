@@ -175,3 +175,10 @@ def test_median_stopper_compares_within_a_family():
     MedianStopper(fast, grace_epochs=2, minimize=True, family="gan").check(0, slow_start)
     with pytest.raises(TrialPruned):
         MedianStopper(fast, grace_epochs=2, minimize=True, family="rnn").check(0, slow_start)
+
+
+def test_scored_at_powers_of_two_by_default():
+    from genautoml.search.trial import scored_at
+
+    assert [e for e in range(1, 40) if scored_at(e, None)] == [1, 2, 4, 8, 16, 32]
+    assert [e for e in range(1, 10) if scored_at(e, 3)] == [3, 6, 9]

@@ -92,6 +92,13 @@ class Scorer:
         return {name: out[name] for name in names if name in out}
 
 
+def scored_at(epoch: int, every: Optional[int]) -> bool:
+    """Whether the model is scored after ``epoch`` (counted from 1) for early stopping."""
+    if every is None:
+        return epoch & (epoch - 1) == 0  # a power of two
+    return epoch % every == 0
+
+
 def train_and_score(
     config,
     modality,
@@ -121,7 +128,7 @@ def train_and_score(
 
     def report(epoch: int) -> None:
         figure = None
-        if track_curve and epoch % config.search.eval_every == 0:
+        if track_curve and scored_at(epoch, config.search.eval_every):
             figure = scorer(model, [selection.name]).get(selection.name)
         if on_epoch is not None:
             on_epoch(epoch, figure)
