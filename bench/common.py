@@ -5,7 +5,6 @@ Timings are ratios measured in one run on one machine; absolute seconds are cont
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import re
@@ -104,7 +103,7 @@ def fresh_dir(path: Path) -> Path:
 
 def context(config: Path, overrides: list[str], run_dir: Path):
     """A pipeline context writing into ``run_dir``, quiet."""
-    from genautoml.pipeline.context import claim_run_dir, open_context
+    from genautoml.pipeline.context import open_context
     from genautoml.pipeline.ui import UI
 
     ctx = open_context(config, overrides, str(run_dir), UI(quiet=True))

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, RESULTS, Stopwatch, claim, context, fresh_dir, median_range, table
+from bench.common import ROOT, RESULTS, Stopwatch, claim, context, fresh_dir, table
 
 HAND_GAN = {"epochs": 10, "batch_size": 64, "lr": 2e-4}
 

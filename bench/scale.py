@@ -83,7 +83,6 @@ def suggestion_time(points: list[int]) -> list[dict[str, Any]]:
     from genautoml.config import validate
     from genautoml.pipeline.resolve import candidates
     from genautoml.search.seeds import derive_seed
-    from genautoml.search.space import ParamSpace
     from genautoml.search.tuner import HyperoptState
 
     config = validate({"name": "s", "data": {"modality": "image"},

@@ -8,7 +8,6 @@ Heavy modules (torch, the pipeline) are imported inside commands so `--help` is 
 from __future__ import annotations
 
 import os
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Optional

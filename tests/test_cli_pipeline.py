@@ -3,7 +3,6 @@
 import json
 import shutil
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest

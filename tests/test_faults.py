@@ -1,13 +1,11 @@
 """A killed or interrupted search loses at most the trial in flight, and resumes to the same result."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 

@@ -1,7 +1,6 @@
-import math
 
 import pytest
-from hyperopt import hp, pyll
+from hyperopt import pyll
 from pydantic import ValidationError
 
 from genautoml.search.space import ParamSpace, family_space, plain, to_hyperopt

@@ -3,7 +3,6 @@ every tokenization gives back exactly the text it encoded."""
 
 import json
 
-import numpy as np
 import pytest
 import torch
 

@@ -19,7 +19,6 @@ looked up with ``np.searchsorted``. Fitting is a few sorts; nothing is trained.
 
 from __future__ import annotations
 
-import math
 from typing import Optional
 
 import numpy as np

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from genautoml import atomic
 from genautoml.config import Config, config_hash, load_config, resolved, to_yaml
-from genautoml.errors import DataError, RunDirError
+from genautoml.errors import RunDirError
 from genautoml.pipeline.dataset import Dataset, load_dataset
 from genautoml.pipeline.ui import UI
 from genautoml.rundir import RunDir
