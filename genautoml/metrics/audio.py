@@ -211,12 +211,4 @@ def all_audio_metrics(heldout, generated, train, only=None) -> dict[str, float]:
     if unknown:
         raise ValueError(f"unknown audio metric(s): {', '.join(unknown)}")
     _check_rates(heldout, generated, *([train] if "memorization" in names else []))
-    h, g = _embed(heldout), _embed(generated)
-    out: dict[str, float] = {}
-    if "frechet" in names:
-        out["frechet"] = stats.frechet_distance(h, g)
-    if "mmd" in names:
-        out["mmd"] = stats.mmd(h, g)
-    if "memorization" in names:
-        out["memorization"] = stats.memorization(g, _embed(train), h)
-    return {k: out[k] for k in names}
+    return stats.feature_space_metrics(_embed(heldout), _embed(generated), lambda: _embed(train), names)

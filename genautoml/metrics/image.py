@@ -177,17 +177,6 @@ def all_image_metrics(
     unknown = sorted(set(names) - set(image_metrics()))
     if unknown:
         raise ValueError(f"unknown image metric(s): {', '.join(unknown)}")
-    h, g = image_features(heldout), image_features(generated)
-    out: dict[str, float] = {}
-    if "frechet" in names:
-        out["frechet"] = stats.frechet_distance(h, g)
-    if "mmd" in names:
-        out["mmd"] = stats.mmd(h, g)
-    if any(k in names for k in ("precision", "recall", "density", "coverage")):
-        prdc = stats.precision_recall_density_coverage(h, g)
-        out.update({k: v for k, v in prdc.items() if k in names})
-    if "c2st" in names:
-        out["c2st"] = stats.c2st(h, g)
-    if "memorization" in names:
-        out["memorization"] = stats.memorization(g, image_features(train), h)
-    return {k: out[k] for k in names}
+    return stats.feature_space_metrics(
+        image_features(heldout), image_features(generated), lambda: image_features(train), names
+    )

@@ -294,3 +294,30 @@ def _nn_dist(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
 
     dist, _ = NearestNeighbors(n_neighbors=1).fit(ref).kneighbors(x)
     return dist[:, 0]
+
+
+def feature_space_metrics(
+    heldout: np.ndarray,
+    generated: np.ndarray,
+    train: Callable[[], np.ndarray],
+    names: list[str],
+) -> dict[str, float]:
+    """The named statistics between feature matrices, each computed at most once.
+
+    ``train`` is called only when ``memorization`` is asked for: embedding the training set
+    is the costly part and most scorings do not need it. Modalities call this with their
+    own fixed feature space, so the statistics mean the same thing everywhere.
+    """
+    out: dict[str, float] = {}
+    if "frechet" in names:
+        out["frechet"] = frechet_distance(heldout, generated)
+    if "mmd" in names:
+        out["mmd"] = mmd(heldout, generated)
+    if any(k in names for k in ("precision", "recall", "density", "coverage")):
+        prdc = precision_recall_density_coverage(heldout, generated)
+        out.update({k: v for k, v in prdc.items() if k in names})
+    if "c2st" in names:
+        out["c2st"] = c2st(heldout, generated)
+    if "memorization" in names:
+        out["memorization"] = memorization(generated, train(), heldout)
+    return {k: out[k] for k in names}
