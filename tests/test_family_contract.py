@@ -222,6 +222,11 @@ def test_rnn_continuous_density_integrates_to_one():
     assert float(model.log_likelihood(grid).exp().sum()) / bins**2 == pytest.approx(1.0, abs=1e-4)
 
 
+#: nats per example that 14 more epochs must add. The hybrid's n-gram part is fully
+#: counted before its first epoch ends, so only the network's share can still improve.
+MIN_GAIN = {"hybrid": 0.1}
+
+
 @pytest.mark.parametrize("name", [n for n in LIKELIHOOD_FAMILIES if "epochs" in get_family(n).param_names()])
 def test_training_raises_the_likelihood_of_held_out_data(name):
     spec = a_spec(name)
@@ -232,7 +237,7 @@ def test_training_raises_the_likelihood_of_held_out_data(name):
     longer.fit(train, seed=0)
     before, after = (float(m.log_likelihood(held_out).mean()) for m in (short, longer))
     print(f"{name}: held-out log-likelihood {before:.2f} after 1 epoch, {after:.2f} after 15")
-    assert after > before + 0.5
+    assert after > before + MIN_GAIN.get(name, 0.5)
 
 
 # ---- failure paths --------------------------------------------------------------------

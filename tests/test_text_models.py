@@ -164,7 +164,8 @@ def test_modality_generate_continues_a_prompt_to_the_asked_length():
             "of characters. ") * 30
     for feature in (TextFeature(tokenizer="bpe", vocab_size=300, context=16), TextFeature(context=16)):
         representation = TextRepresentation(feature).fit([text])
-        for family in (NGram(representation.spec, order=4), Transformer(representation.spec, **TINY)):
+        for family in (NGram(representation.spec, order=4), Transformer(representation.spec, **TINY),
+                       hybrid(representation.spec, order=4)):
             family.fit(representation.encode([text]), seed=0)
             texts = MODALITY.generate(family, representation, 3, torch.Generator().manual_seed(0),
                                       length=90, prompt="Tuples ✓ are", top_k=5)
@@ -191,3 +192,66 @@ def test_rnn_generate_continues_a_prompt_past_its_window():
     # top_k=1 is greedy: every row of the same prompt continues the same way
     greedy = model.generate(prompt[:1].repeat(4, 1), 8, torch.Generator().manual_seed(1), top_k=1)
     assert all(torch.equal(greedy[0], row) for row in greedy)
+
+
+# ---- hybrid: the network interpolated with the n-gram ---------------------------------
+
+
+def hybrid(spec, **overrides):
+    from genautoml.models.hybrid import Hybrid
+
+    return Hybrid(spec, **{"order": 3, "epochs": 2, "hidden": 16, "embed_dim": 8, "batch_size": 8, **overrides})
+
+
+def test_hybrid_window_probabilities_sum_to_one():
+    spec = EncodedSpec("vector", 3, 4)
+    model = hybrid(spec).fit(markov_windows(60, 3, 4), seed=0)
+    total = model.log_likelihood(all_windows(4, 3)).exp().sum().item()
+    assert total == pytest.approx(1.0, abs=1e-6)
+
+
+def test_hybrid_sampling_follows_its_mixture_token_by_token():
+    # Greedy generation must pick the argmax of the *mixture*, whose probabilities the
+    # likelihood reports: generate one token at a time and compare with token_probs.
+    spec = EncodedSpec("vector", 6, 5)
+    model = hybrid(spec).fit(markov_windows(80, 6, 5), seed=0)
+    out = model.generate(torch.zeros((4, 0), dtype=torch.long), 6, torch.Generator().manual_seed(0), top_k=1)
+    probs = model.token_probs(out)
+    for t in range(6):
+        for token in range(5):
+            candidate = out.clone()
+            candidate[:, t] = token
+            assert bool((model.token_probs(candidate)[:, t] <= probs[:, t] + 1e-12).all())
+
+
+def test_hybrid_weights_trust_the_part_that_predicts_held_out_tokens():
+    from genautoml.models.hybrid import MATCH_EDGES, buckets, fit_weights
+
+    bucket = buckets(np.array([0] * 500 + [20] * 500))
+    p_rnn = np.r_[np.full(500, 0.6), np.full(500, 0.05)]    # the network is better after short matches,
+    p_ngram = np.r_[np.full(500, 0.05), np.full(500, 0.9)]  # the n-gram after long ones
+    weights = fit_weights(p_rnn, p_ngram, bucket)
+    assert weights[buckets(np.array([0]))[0]] > 0.95
+    assert weights[buckets(np.array([20]))[0]] < 0.05
+    unvisited = [b for b in range(len(MATCH_EDGES)) if b not in set(bucket)]
+    assert unvisited and all(weights[b] == 0.5 for b in unvisited)
+
+
+def test_hybrid_beats_its_ngram_alone_where_the_network_generalises():
+    # A Markov chain whose rule (mostly token+1) a network learns but short training
+    # windows leave many long histories unseen: the mixture must not be worse than the
+    # n-gram it contains, held out.
+    spec = EncodedSpec("vector", 16, 12)
+    data = markov_windows(500, 16, 12)
+    train, held_out = data[:400], data[400:]
+    mixed = hybrid(spec, order=6, epochs=4, hidden=32).fit(train, seed=0)
+    alone = NGram(spec, order=6).fit(train)
+    assert float(mixed.log_likelihood(held_out).mean()) > float(alone.log_likelihood(held_out).mean())
+
+
+def test_hybrid_needs_two_windows_and_a_share():
+    spec = EncodedSpec("vector", 4, 3)
+    with pytest.raises(ValueError, match="mix_share"):
+        hybrid(spec, mix_share=1.0)
+    with pytest.raises(ValueError, match="at least 2 training windows"):
+        hybrid(spec).fit(torch.zeros((1, 4), dtype=torch.long))

@@ -50,7 +50,7 @@ def test_search_writes_text_artifacts(text_run):
     data = json.loads((run_dir / "data.json").read_text())
     assert data["modality"] == "text" and data["characters"] <= 40_000 and data["documents"] > 30
     cv = json.loads((run_dir / "cv.json").read_text())
-    assert cv["metric"] == "bits_per_char" and {r["family"] for r in cv["leaderboard"]} == {"ngram", "transformer", "rnn"}
+    assert cv["metric"] == "bits_per_char" and {r["family"] for r in cv["leaderboard"]} == {"ngram", "hybrid", "transformer", "rnn"}
     for row in cv["leaderboard"]:
         assert row["status"] == "ok", row
         assert {"char_ngram_js", "distinct_2", "copy_rate"} <= set(row["metrics"])

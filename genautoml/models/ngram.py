@@ -99,10 +99,15 @@ class KneserNey:
             ids.append(np.where(found, index, -1))
         return ids
 
-    def prob(self, left: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """P(target | left) for M positions, float64 (M,)."""
+    @staticmethod
+    def matched(ids: list[np.ndarray]) -> np.ndarray:
+        """How many tokens of each history were seen in training, from ``history_ids`` (M,)."""
+        return np.sum([h >= 0 for h in ids[1:]], axis=0, dtype=np.int64) if len(ids) > 1 else np.zeros(len(ids[0]), dtype=np.int64)
+
+    def prob(self, left: np.ndarray, target: np.ndarray, ids: Optional[list[np.ndarray]] = None) -> np.ndarray:
+        """P(target | left) for M positions, float64 (M,); ``ids``: ``history_ids(left)`` if known."""
         p = np.full(len(target), 1.0 / self.vocab)
-        for k, h in enumerate(self.history_ids(left)):
+        for k, h in enumerate(self.history_ids(left) if ids is None else ids):
             rows = np.flatnonzero(h >= 0)
             hk = h[rows]
             key = hk * self.vocab + target[rows]
@@ -113,11 +118,11 @@ class KneserNey:
             p[rows] = kept / self.total[k][hk] + self.gamma[k][hk] * p[rows]
         return p
 
-    def distribution(self, left: np.ndarray) -> np.ndarray:
+    def distribution(self, left: np.ndarray, ids: Optional[list[np.ndarray]] = None) -> np.ndarray:
         """P(. | left) for M histories, float64 (M, V); each row sums to one."""
         m = len(left)
         p = np.full((m, self.vocab), 1.0 / self.vocab)
-        for k, h in enumerate(self.history_ids(left)):
+        for k, h in enumerate(self.history_ids(left) if ids is None else ids):
             rows = np.flatnonzero(h >= 0)
             hk = h[rows]
             p[rows] *= self.gamma[k][hk, None]
@@ -139,15 +144,27 @@ class KneserNey:
 
     def window_probs(self, windows: np.ndarray) -> np.ndarray:
         """P(each token | its window so far), (N, L) float64, every window scored from its start."""
+        return self.window_probs_matched(windows)[0]
+
+    def window_probs_matched(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``window_probs`` and, per token, how long a history the counts matched (N, L) int64."""
         windows = np.asarray(windows, dtype=np.int64)
-        return self.prob(_left_context(windows, self.vocab, self.order), windows.reshape(-1)).reshape(windows.shape)
+        left = _left_context(windows, self.vocab, self.order)
+        ids = self.history_ids(left)
+        probs = self.prob(left, windows.reshape(-1), ids)
+        return probs.reshape(windows.shape), self.matched(ids).reshape(windows.shape)
 
     def next_distribution(self, before: np.ndarray) -> np.ndarray:
         """(M, P) tokens since the window start (P may be 0) -> P(next) (M, V)."""
+        return self.next_distribution_matched(before)[0]
+
+    def next_distribution_matched(self, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``next_distribution`` and how long a history the counts matched (M,)."""
         before = np.asarray(before, dtype=np.int64)
         start = np.full((len(before), self.order - 1), self.vocab, dtype=np.int64)
         left = np.concatenate([start, before], axis=1)[:, before.shape[1]:]
-        return self.distribution(left)
+        ids = self.history_ids(left)
+        return self.distribution(left, ids), self.matched(ids)
 
     def state(self) -> dict[str, torch.Tensor]:
         state = {"discounts": torch.from_numpy(self.discounts.copy())}

@@ -20,6 +20,7 @@ BUILTIN_MODULES = (
     "genautoml.models.transformer",
     "genautoml.models.ngram",
     "genautoml.models.wavegan",
+    "genautoml.models.hybrid",
 )
 
 

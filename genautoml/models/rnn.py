@@ -11,7 +11,7 @@ optional learned position embedding, meant to serve a text token stream as well.
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -67,11 +67,15 @@ class TokenRNN(nn.Module):
     def start(self, batch: int, device: torch.device) -> torch.Tensor:
         return torch.full((batch, 1), self.vocab, dtype=torch.long, device=device)
 
-    def log_prob(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Exact log P(tokens) (B, T) -> (B,), by teacher forcing."""
+    def token_log_probs(self, tokens: torch.Tensor) -> torch.Tensor:
+        """log P(each token | the tokens before it), (B, T) -> (B, T), by teacher forcing."""
         inputs = torch.cat([self.start(len(tokens), tokens.device), tokens[:, :-1]], dim=1)
         logits, _ = self(inputs)
-        return logits.log_softmax(-1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1).sum(-1)
+        return logits.log_softmax(-1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
+
+    def log_prob(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Exact log P(tokens) (B, T) -> (B,)."""
+        return self.token_log_probs(tokens).sum(-1)
 
     @torch.no_grad()
     def generate(self, u: torch.Tensor) -> torch.Tensor:
@@ -190,6 +194,15 @@ class RNN(Family):
         Exact ancestral sampling within one window of ``spec.dim`` positions (the length the
         position embedding knows); past it, the model restarts on the last half window.
         """
+        return self.generate_mixed(prompt, length, generator, temperature=temperature, top_k=top_k)
+
+    @torch.no_grad()
+    def generate_mixed(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
+                       temperature: float = 1.0, top_k: Optional[int] = None,
+                       mix: Optional[Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = None) -> torch.Tensor:
+        """``generate``, where ``mix(probs, tokens)`` may replace the network's next-token
+        probabilities (n, V) given every token so far (n, P + t) before they are tempered
+        and drawn from: how a model built on this one (``hybrid``) samples from its mixture."""
         if not self.spec.discrete:
             raise ValueError("rnn.generate continues discrete tokens; use sample() for continuous data")
         model = require_fitted(self.model_, self.name).eval()
@@ -204,7 +217,10 @@ class RNN(Family):
 
         logits, state, position = prefill(tokens[:, max(0, tokens.shape[1] - (window - 1)):])
         for t in range(length):
-            token = categorical(temper(logits.float().softmax(-1), temperature, top_k), u[:, t])
+            probs = logits.float().softmax(-1)
+            if mix is not None:
+                probs = mix(probs, tokens)
+            token = categorical(temper(probs, temperature, top_k), u[:, t])
             tokens = torch.cat([tokens, token.unsqueeze(1)], dim=1)
             if t == length - 1:
                 break
@@ -222,9 +238,15 @@ class RNN(Family):
         check_vectors(x, self.spec, "x")
         # Density of a bin = its probability / its width (1 / bins), per dimension.
         log_width = 0.0 if self.spec.discrete else self.spec.dim * math.log(self.bins)
+        return self.token_log_probs(x).sum(-1) + log_width
+
+    @torch.no_grad()
+    def token_log_probs(self, x: torch.Tensor) -> torch.Tensor:
+        """log P(each token | the tokens before it in its window), (N, dim) float32 on the CPU."""
+        model = require_fitted(self.model_, self.name).eval()
         rows = max(1, _EVAL_FLOATS // (self.spec.dim * self._vocab))
-        out = [model.log_prob(self._tokens(xb.to(self.device_))).cpu() for xb in x.split(rows)]
-        return (torch.cat(out) if out else torch.zeros(0)) + log_width
+        out = [model.token_log_probs(self._tokens(xb.to(self.device_))).cpu() for xb in x.split(rows)]
+        return torch.cat(out) if out else torch.zeros((0, self.spec.dim))
 
     def state(self) -> dict[str, torch.Tensor]:
         return module_state(model=require_fitted(self.model_, self.name))
