@@ -101,13 +101,23 @@ def fresh_dir(path: Path) -> Path:
     return path
 
 
+#: the ``device:`` every benchmark's config runs on (bench/run.py --device); "auto" takes
+#: CUDA where there is one, so the same harness measures an accelerator unchanged
+DEVICE = "auto"
+
+
 def context(config: Path, overrides: list[str], run_dir: Path):
-    """A pipeline context writing into ``run_dir``, quiet."""
+    """A pipeline context writing into ``run_dir``, quiet, on DEVICE."""
     from genautoml.pipeline.context import open_context
     from genautoml.pipeline.ui import UI
 
-    ctx = open_context(config, overrides, str(run_dir), UI(quiet=True))
-    return ctx
+    return open_context(config, [f"device={DEVICE}", *overrides], str(run_dir), UI(quiet=True))
+
+
+def on_accelerator() -> bool:
+    import torch
+
+    return DEVICE != "cpu" and torch.cuda.is_available()
 
 
 def claim(ctx) -> None:

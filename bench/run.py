@@ -47,13 +47,11 @@ def scale(quick: bool) -> dict:
 
     factors = [1, 4] if quick else [1, 4, 16]
     params = {"epochs": 1} if quick else {"epochs": 3}
-    result = {
+    return {
         "image": scale.image_scaling(factors, "vae", params),
+        "text": scale.text_scaling([0.5, 2] if quick else [0.5, 2, 8]),
         "hyperopt": scale.suggestion_time([10, 100] if quick else [10, 100, 500]),
     }
-    if hasattr(scale, "text_scaling"):
-        result["text"] = scale.text_scaling([0.5, 2] if quick else [0.5, 2, 8])
-    return result
 
 
 def executors(quick: bool) -> dict:
@@ -75,7 +73,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny budgets (under 5 minutes in all)")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated benchmarks to run")
+    parser.add_argument("--device", default="auto", help="device: of every config (auto: CUDA where present)")
     args = parser.parse_args()
+    common.DEVICE = args.device
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     for name in names:
         title, function = BENCHMARKS[name]
@@ -84,10 +84,12 @@ def main() -> None:
         result = function(args.quick)
         info = {"command": common.command_line(), "machine": common.machine(), "quick": args.quick,
                 "seconds": time.perf_counter() - started}
-        key = f"{name}-quick" if args.quick else name
+        # Accelerator results get sections of their own beside the CPU ones.
+        key = name + ("-quick" if args.quick else "") + ("-cuda" if common.on_accelerator() else "")
         common.save(key, {**info, "result": result})
         module = __import__(f"bench.{name}", fromlist=["markdown"])
-        common.write_section(key, f"{title}{' (quick)' if args.quick else ''}", module.markdown(result), info)
+        heading = title + (" (quick)" if args.quick else "") + (" on CUDA" if common.on_accelerator() else "")
+        common.write_section(key, heading, module.markdown(result), info)
         print(f"   {info['seconds']:.0f} s -> bench/results/{key}.json, docs/benchmarks.md", flush=True)
 
 
