@@ -85,11 +85,14 @@ class SearchConfig(Strict):
     #: folds scored per tune trial (1: one holdout fold); the winner is re-scored on cv_folds
     tune_folds: int = Field(1, ge=1)
     early_stopping: Literal["median", "none"] = "median"
-    #: epochs every trial runs before the median rule may stop it
+    #: the median rule compares a trial with earlier trials of every family (all) or only
+    #: with those of its own family (family: for families that learn at very different speeds)
+    median_scope: Literal["all", "family"] = "all"
+    #: epochs every trial runs before the median rule may stop it (nor is it scored before)
     grace_epochs: int = Field(3, ge=0)
     #: score the model every this many epochs during training (for early stopping); by
-    #: default at epochs 1, 2, 4, 8, ...: every trial is scored at the same epochs, so the
-    #: median rule can compare them, and scoring costs grow with log(epochs), not epochs
+    #: default at epochs 1, 2, 4, 8, ... past grace_epochs: every trial is scored at the same
+    #: epochs, so the median rule can compare them, and scoring costs grow with log(epochs)
     eval_every: Optional[Annotated[int, Field(ge=1)]] = None
     #: random trials before TPE models the space; default scales with max_trials
     startup_trials: Optional[Annotated[int, Field(ge=1)]] = None

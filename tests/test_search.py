@@ -169,12 +169,65 @@ def test_maximize_direction():
         stopper.check(0, [[1, 0.1], [2, 0.2]])
 
 
-def test_median_stopper_compares_within_a_family():
+def test_median_stopper_compares_across_families_by_default():
     fast = [{"family": "rnn", "folds": [{"fold": 0, "curve": [[1, 2.0], [2, 1.0], [3, 0.5], [4, 0.4]]}]} for _ in range(3)]
     slow_start = [[1, 12.0], [2, 11.0], [3, 10.0], [4, 9.0]]
+    with pytest.raises(TrialPruned, match="of 3 trials"):
+        MedianStopper(fast, grace_epochs=2, minimize=True).check(0, slow_start)
+    # median_scope: family -- a gan is compared with earlier gans only, and there are none
     MedianStopper(fast, grace_epochs=2, minimize=True, family="gan").check(0, slow_start)
     with pytest.raises(TrialPruned):
         MedianStopper(fast, grace_epochs=2, minimize=True, family="rnn").check(0, slow_start)
+
+
+def test_median_compares_best_so_far_as_of_the_epoch():
+    # earlier trials scored at 4 and 8 only (powers of two past the grace period); their
+    # best by epoch 8 is 1.0, though their figure at 8 is 5.0
+    history = [{"folds": [{"fold": 0, "curve": [[4, 1.0], [8, 5.0]], "epochs": 12, "finished": True}]}
+               for _ in range(3)]
+    stopper = MedianStopper(history, grace_epochs=3, minimize=True)
+    assert stopper.others_at(0, 4) == [1.0] * 3 and stopper.others_at(0, 6) == [1.0] * 3
+    stopper.check(0, [[4, 0.9], [8, 0.95]])  # best so far 0.9 beats 1.0
+    with pytest.raises(TrialPruned, match="median 1 of 3"):
+        stopper.check(0, [[4, 2.0], [8, 1.5]])  # its 1.5 at epoch 8 is worse than their 1.0
+    # other folds are not compared
+    stopper.check(1, [[4, 2.0], [8, 1.5]])
+
+
+def test_median_counts_finished_trials_but_not_stopped_ones_past_their_end():
+    finished = [{"family": "rnn", "folds": [{"fold": 0, "curve": [[4, 1.0], [8, 0.5]], "epochs": 10, "finished": True}]}
+                for _ in range(2)]
+    stopped = [{"family": "gan", "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "finished": False}]}
+               for _ in range(2)]
+    stopper = MedianStopper(finished + stopped, grace_epochs=3, minimize=True)
+    assert sorted(stopper.others_at(0, 4)) == [1.0, 1.0, 9.0, 9.0]
+    # past epoch 10 the finished rnns still count with their best (0.5); the gans stopped at 4 do not
+    assert stopper.others_at(0, 32) == [0.5, 0.5]
+    stopper.check(0, [[4, 5.0], [8, 4.0], [16, 3.0], [32, 2.0]])  # only 2 trials as of epoch 32: too few
+
+
+def test_curves_only_keeps_what_the_rule_reads():
+    from genautoml.search.stopping import curves_only
+
+    records = [{"id": 0, "family": "gan", "status": "pruned", "params": {"x": 1},
+                "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "metrics": {}}]},
+               {"id": 1, "family": "rnn", "status": "ok",
+                "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "metrics": {"fd": 0.9}, "seconds": 1.0}]}]
+    light = curves_only(records)
+    assert light == [{"family": "gan", "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "finished": False}]},
+                     {"family": "rnn", "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "finished": True}]}]
+    # the full records and their light copies give the rule the same reference
+    full, shipped = (MedianStopper(r, grace_epochs=3, minimize=True) for r in (records, light))
+    assert full.others_at(0, 8) == shipped.others_at(0, 8) == [1.0]
+
+
+def test_stopper_for_reads_median_scope():
+    from genautoml.search.stopping import NoStopper, stopper_for
+
+    history = [{"family": "rnn", "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 4}]} for _ in range(3)]
+    assert len(stopper_for(make_config(), True, history, "gan").others_at(0, 4)) == 3
+    assert stopper_for(make_config(median_scope="family"), True, history, "gan").others_at(0, 4) == []
+    assert isinstance(stopper_for(make_config(early_stopping="none"), True, history, "gan"), NoStopper)
 
 
 def test_scored_at_powers_of_two_by_default():

@@ -152,3 +152,14 @@ def test_trial_timeout_records_timed_out(flaky):
     record = run_trial(cfg, dataset, request, deadline=clock.time() + cfg.search.trial_timeout)
     assert record["status"] == "timed_out" and "time limit" in record["error"]
     assert record["folds"][0]["epochs"] < 20
+
+
+@pytest.mark.parametrize("grace, scored", [(0, [1, 2, 4, 8]), (3, [4, 8])])
+def test_curve_is_scored_at_powers_of_two_past_the_grace_period(flaky, grace, scored):
+    cfg = config(grace_epochs=grace)
+    dataset = load_dataset(cfg, None)
+    request = TrialRequest(0, "tune", "flaky", {"mode": "ok", "epochs": 9},
+                           {"pixels": "all", "intensity": "continuous", "levels": None}, (0,), track_curve=True)
+    record = run_trial(cfg, dataset, request)
+    assert record["status"] == "ok"
+    assert [epoch for epoch, _ in record["folds"][0]["curve"]] == scored

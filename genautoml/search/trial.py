@@ -128,7 +128,8 @@ def train_and_score(
 
     def report(epoch: int) -> None:
         figure = None
-        if track_curve and scored_at(epoch, config.search.eval_every):
+        # Within the grace period no rule reads the figure, so it is not worth its cost.
+        if track_curve and epoch > config.search.grace_epochs and scored_at(epoch, config.search.eval_every):
             figure = scorer(model, [selection.name]).get(selection.name)
         if on_epoch is not None:
             on_epoch(epoch, figure)
