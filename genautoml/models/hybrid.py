@@ -67,7 +67,7 @@ class Hybrid(Family):
     summary = "LSTM/GRU language model interpolated with a Kneser-Ney n-gram (weights per match length); exact likelihood"
     # Small batches: on a CPU the network learns more from many cheap steps than from few large ones.
     default_space = {
-        "order": {"int": [8, 32]},
+        "order": {"int": [8, 64]},
         "lr": {"loguniform": [2e-3, 8e-3]},
         "batch_size": {"choice": [8, 16]},
         "epochs": {"int": [2, 8]},
@@ -90,6 +90,7 @@ class Hybrid(Family):
         embed_dim: int = 64,
         dropout: float = 0.0,
         cell: str = "lstm",
+        bptt: int = 256,
         mix_share: float = 0.1,
     ):
         super().__init__(spec)
@@ -106,6 +107,7 @@ class Hybrid(Family):
         self.embed_dim = embed_dim
         self.dropout = dropout
         self.cell = cell
+        self.bptt = bptt
         self.mix_share = mix_share
         # Built now, so that a bad network parameter is an error before any fitting.
         self.rnn_ = self._network()
@@ -119,7 +121,8 @@ class Hybrid(Family):
 
     def _network(self) -> RNN:
         return RNN(self.spec, lr=self.lr, batch_size=self.batch_size, epochs=self.epochs, hidden=self.hidden,
-                   layers=self.layers, embed_dim=self.embed_dim, dropout=self.dropout, cell=self.cell)
+                   layers=self.layers, embed_dim=self.embed_dim, dropout=self.dropout, cell=self.cell,
+                   bptt=self.bptt)
 
     def _fit(self, train: torch.Tensor, valid: Optional[torch.Tensor], report: Report) -> None:
         check_vectors(train, self.spec, "train")

@@ -218,7 +218,7 @@ class NGram(Family):
     has_likelihood = True
     summary = "interpolated modified Kneser-Ney n-gram over tokens; exact likelihood, fits in seconds"
     # Long orders cost little (a few sorts more) and pay off on text that repeats itself.
-    default_space = {"order": {"int": [3, 32]}}
+    default_space = {"order": {"int": [3, 64]}}
 
     def __init__(self, spec: EncodedSpec, *, order: int = 10):
         super().__init__(spec)

@@ -89,6 +89,11 @@ class TokenRNN(nn.Module):
         return torch.cat(tokens, dim=1) if tokens else inputs.new_zeros((batch, 0))
 
 
+def _detached(state):
+    """An LSTM's (h, c) or a GRU's h, cut from the graph of the chunk that made it."""
+    return tuple(t.detach() for t in state) if isinstance(state, tuple) else state.detach()
+
+
 @register
 class RNN(Family):
     name = "rnn"
@@ -120,12 +125,15 @@ class RNN(Family):
         dropout: float = 0.1,
         cell: str = "lstm",
         bins: int = 16,
+        bptt: int = 0,
     ):
         super().__init__(spec)
         if cell not in _CELLS:
             raise ValueError(f"cell: expected one of {sorted(_CELLS)}, got {cell!r}")
         if bins < 2:
             raise ValueError(f"bins: expected at least 2, got {bins}")
+        if bptt < 0:
+            raise ValueError(f"bptt: expected 0 (the whole vector) or a positive length, got {bptt}")
         self.lr = lr
         self.batch_size = batch_size
         self.epochs = epochs
@@ -136,6 +144,10 @@ class RNN(Family):
         self.cell = cell
         # Only used for continuous data; discrete data uses its own levels as the tokens.
         self.bins = bins
+        # Truncated backpropagation: a long window (text) trained in chunks of this many
+        # steps, the state carried across them, takes one optimiser step per chunk: more
+        # updates for the same compute. 0: one step per whole vector.
+        self.bptt = bptt
         self.model_: Optional[TokenRNN] = None
         self.device_ = torch.device("cpu")
 
@@ -161,16 +173,25 @@ class RNN(Family):
         for epoch in range(1, self.epochs + 1):
             model.train()
             total = torch.zeros((), device=self.device_)
+            updates = 0
             for index in minibatches(len(tokens), self.batch_size, self.device_):
-                loss = -model.log_prob(tokens[index]).mean() / self.spec.dim  # nats per token
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                # Recurrent nets occasionally take one huge gradient step; clipping keeps high lr usable.
-                nn.utils.clip_grad_norm_(model.parameters(), _CLIP_NORM)
-                optimizer.step()
-                total += loss.detach()
+                batch = tokens[index]
+                inputs = torch.cat([model.start(len(batch), self.device_), batch[:, :-1]], dim=1)
+                state = None
+                for begin in range(0, self.spec.dim, self.bptt or self.spec.dim):
+                    end = begin + (self.bptt or self.spec.dim)
+                    logits, state = model(inputs[:, begin:end], state, offset=begin)
+                    loss = nn.functional.cross_entropy(logits.transpose(1, 2), batch[:, begin:end])  # nats per token
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    # Recurrent nets occasionally take one huge gradient step; clipping keeps high lr usable.
+                    nn.utils.clip_grad_norm_(model.parameters(), _CLIP_NORM)
+                    optimizer.step()
+                    total += loss.detach()
+                    updates += 1
+                    state = _detached(state)
             self.check_finite(total)
-            mean_loss = float(total) / math.ceil(len(tokens) / self.batch_size)
+            mean_loss = float(total) / max(updates, 1)
             if mean_loss > _DIVERGED_VS_UNIFORM * math.log(self._vocab):
                 raise TrialDiverged(f"loss became {mean_loss:.3g} nats per token")
             model.eval()
