@@ -99,8 +99,11 @@ def run(configs: list[tuple[str, Path, list[str]]], budget_cap: float | None) ->
         with Stopwatch() as watch:
             result = ensure(ctx, "train")
         budget = watch.seconds if budget_cap is None else min(watch.seconds, budget_cap)
+        training = result.get("training", {})
+        epochs = (f"{training['best_epoch']} of {training['epochs_run']} (tuned {training['tuned_epochs']})"
+                  if training.get("extended") else result["params"].get("epochs"))
         rows = [{"model": f"genautoml: {result['family']} (tuned, {ctx.artifact('features')['chosen_label']})",
-                 "figure": result["figure"], "seconds": watch.seconds, "epochs": result["params"].get("epochs")}]
+                 "figure": result["figure"], "seconds": watch.seconds, "epochs": epochs}]
         if ctx.config.data.modality == "image":
             defaults = next(c for c in candidates(ctx.config) if c.family == "gan").default_params()
             figure, seconds, epochs = train_for(ctx, "gan", {**defaults, **HAND_GAN}, None)

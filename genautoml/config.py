@@ -132,6 +132,24 @@ class SearchConfig(Strict):
 class TrainConfig(Strict):
     #: samples written into the run directory after final training
     samples: int = Field(64, ge=0)
+    #: keep training the winner past its tuned epoch count while a validation split (carved
+    #: from the non-test data) improves, and keep its best state; false: exactly the tuned
+    #: epochs on all non-test data. Only families whose epochs are all alike can extend.
+    extend: bool = True
+    #: share of the non-test examples held out to judge the extended training
+    valid_fraction: float = Field(0.1, gt=0, lt=0.5)
+    #: validation checks in a row without improvement before extended training stops
+    patience: int = Field(4, ge=1)
+    #: ceiling on the epochs of extended training (never fewer than the tuned epochs)
+    max_epochs: int = Field(2000, ge=1)
+    #: wall-clock ceiling on extended training; when it binds, the result depends on the
+    #: machine's speed (the epoch-based stops above do not)
+    time_budget: Optional[Duration] = None
+
+    @field_validator("time_budget", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return parse_duration(value)
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")

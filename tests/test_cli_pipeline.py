@@ -60,6 +60,11 @@ def test_search_writes_every_artifact(finished_run):
     assert data["split"]["test"] == 30 and len(data["test_index"]) == 30
     cv = json.loads((run_dir / "cv.json").read_text())
     assert {row["family"] for row in cv["leaderboard"]} == {"vae", "gan", "rnn"}
+    # Every family here extends: final training judged itself on a part of the non-test data.
+    training = metrics["training"]
+    assert training["extended"] and training["fit_examples"] + training["valid_examples"] == 120
+    assert training["tuned_epochs"] <= training["best_epoch"] <= training["epochs_run"]
+    assert [e for e, _ in training["checks"]][0] == training["tuned_epochs"]
     assert all(set(r["feature"]) == {"pixels", "intensity", "levels"} for r in cv["records"])
 
 

@@ -12,6 +12,7 @@ A family is a thin adapter over a private torch module (synthcity's plugin shape
 - ``log_likelihood(x)``: optional, nats per example of encoded ``x`` (``has_likelihood``).
 - ``generate(prompt, length, generator, *, temperature, top_k)``: optional, for
   autoregressive families over discrete tokens (text prompts): (n, P) -> (n, length).
+- ``extends_epochs``: whether final training may run past the tuned ``epochs`` (see above).
 - ``state()`` / ``load_state()``: plain tensors only, so checkpoints load with
   ``torch.load(weights_only=True)``; ``describe()`` is the JSON half of a checkpoint.
 """
@@ -63,6 +64,10 @@ class Family(ABC):
     #: default search space in our YAML space syntax (see genautoml/search/space.py)
     default_space: ClassVar[dict[str, Any]]
     has_likelihood: ClassVar[bool] = False
+    #: True when ``epochs`` is a plain count of alike epochs (no learning-rate schedule tied
+    #: to it, nothing done after the last one), so final training may run past the tuned
+    #: count and keep the state of any epoch (genautoml/pipeline/extend.py).
+    extends_epochs: ClassVar[bool] = False
     #: a one-line description for `genautoml models`
     summary: ClassVar[str] = ""
 

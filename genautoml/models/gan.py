@@ -52,6 +52,7 @@ class GAN(Family):
     name = "gan"
     modalities = ("image", "audio")
     has_likelihood = False
+    extends_epochs = True
     summary = "MLP GAN (non-saturating loss, optional spectral norm); samples only"
     default_space = {
         "lr": {"loguniform": [1e-4, 1e-3]},

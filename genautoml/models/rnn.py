@@ -99,6 +99,7 @@ class RNN(Family):
     name = "rnn"
     modalities = ("image", "text", "audio")
     has_likelihood = True
+    extends_epochs = True
     summary = "autoregressive LSTM/GRU over the sequence (pixels, tokens, mu-law samples); exact likelihood"
     default_space = {
         "lr": {"loguniform": [2e-3, 1e-2]},

@@ -109,6 +109,7 @@ class VAE(Family):
     name = "vae"
     modalities = ("image", "audio")
     has_likelihood = True
+    extends_epochs = True
     summary = "MLP variational autoencoder; likelihood is an importance-weighted lower bound"
     default_space = {
         "lr": {"loguniform": [3e-4, 3e-3]},

@@ -1,5 +1,6 @@
-"""train: the chosen family, parameters and representation on all non-test data;
-scored once on the held-out test split; model/, metrics.json and samples/ written."""
+"""train: the chosen family, parameters and representation on the non-test data (all of
+it, or, when extended, most of it with the rest judging how long to train); scored once on
+the held-out test split; model/, metrics.json and samples/ written."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from genautoml.pipeline import checkpoint
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.scoring import metric
 from genautoml.search.seeds import derive_seed
-from genautoml.search.trial import train_and_score
+from genautoml.pipeline.extend import can_extend, train_extended
+from genautoml.search.trial import Scorer, capped, train_and_score
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -28,11 +30,23 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.ui.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; test {len(dataset.test_index)}")
     started = time.perf_counter()
     seed = derive_seed(ctx.config.seed, "train")
-    model, metrics = train_and_score(
-        ctx.config, modality, get_family(family), params, representation,
-        dataset.train_raw(), dataset.test_raw(), seed=seed, device=ctx.device,
-        metric_names=list(modality.metrics()),
-    )
+    family_cls = get_family(family)
+    metric_names = list(dict.fromkeys([metric(ctx).name, *modality.metrics()]))
+    why_not = can_extend(family_cls, params) if ctx.config.train.extend else "train.extend is false"
+    extension = None
+    if why_not is None:
+        model, extension = train_extended(ctx.config, modality, family_cls, params, representation,
+                                          dataset.train_raw(), seed=seed, device=ctx.device, ui=ctx.ui)
+        ctx.ui.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
+                    f"best at epoch {extension.best_epoch}, stopped by {extension.stopped_by}")
+        scorer = Scorer(modality, representation, capped(ctx.config, modality, dataset.test_raw()), dataset.train_raw(), seed)
+        metrics = scorer(model, metric_names)
+    else:
+        model, metrics = train_and_score(
+            ctx.config, modality, family_cls, params, representation,
+            dataset.train_raw(), dataset.test_raw(), seed=seed, device=ctx.device,
+            metric_names=metric_names,
+        )
     seconds = time.perf_counter() - started
     description = {
         "genautoml": __version__,
@@ -43,7 +57,8 @@ def run(ctx: Context) -> dict[str, Any]:
         "feature": feature_json,
         "feature_label": features["chosen_label"],
         "seed": seed,
-        "trained_on": int(len(dataset.train_index)),
+        "trained_on": int(len(dataset.train_index)) if extension is None else extension.fit_examples,
+        "epochs_trained": params.get("epochs") if extension is None else extension.best_epoch,
         "data_fingerprint": dataset.fingerprint,
         "torch": torch.__version__,
     }
@@ -65,6 +80,8 @@ def run(ctx: Context) -> dict[str, Any]:
         "metrics": metrics,
         "directions": {name: m.direction for name, m in modality.metrics().items()},
         "seconds": round(seconds, 2),
+        # How the final model was trained: extended (with its validation checks) or as tuned.
+        "training": extension.to_json() if extension is not None else {"extended": False, "reason": why_not},
     }
     ctx.run.write_json("metrics.json", artifact)
     show(ctx, artifact)

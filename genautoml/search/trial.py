@@ -92,6 +92,11 @@ class Scorer:
         return {name: out[name] for name in names if name in out}
 
 
+def capped(config, modality, heldout_raw):
+    """The first ``search.max_eval_examples`` held-out examples: what every score is on."""
+    return modality.subset(heldout_raw, np.arange(min(modality.count(heldout_raw), config.search.max_eval_examples)))
+
+
 def scored_at(epoch: int, every: Optional[int]) -> bool:
     """Whether the model is scored after ``epoch`` (counted from 1) for early stopping."""
     if every is None:
@@ -122,8 +127,7 @@ def train_and_score(
     selection = selection_metric(config, modality)
     representation.fit(train_raw)
     train_encoded = representation.encode(train_raw)
-    heldout = modality.subset(heldout_raw, np.arange(min(modality.count(heldout_raw), config.search.max_eval_examples)))
-    scorer = Scorer(modality, representation, heldout, train_raw, seed)
+    scorer = Scorer(modality, representation, capped(config, modality, heldout_raw), train_raw, seed)
     model = family_cls(representation.spec, **params)
 
     def report(epoch: int) -> None:

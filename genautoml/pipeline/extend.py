@@ -1,0 +1,136 @@
+"""Extended final training: the tuned winner trained past its tuned epoch count while a
+validation split improves, and its best state kept (early stopping with patience, as
+Keras' EarlyStopping and Ludwig's trainer do).
+
+Why: tune compares many candidates under one budget, so each gets few epochs; the one
+chosen usually keeps improving well past that count. The validation split is carved from
+the non-test data with a seeded draw, so the test split is still seen only once, by the
+final score. Checks fall on fixed epochs and the stops are counted in epochs, so the same
+config and seed give the same model on CPU; only ``train.time_budget`` depends on speed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from genautoml.errors import TrialDiverged
+from genautoml.search.trial import Scorer, capped, selection_metric
+
+
+class _Stop(Exception):
+    """Raised from the epoch report to end extended training; the model keeps its state."""
+
+
+@dataclass
+class ExtensionLog:
+    """What extended training did, for metrics.json."""
+
+    tuned_epochs: int
+    check_every: int
+    max_epochs: int
+    fit_examples: int
+    valid_examples: int
+    #: [epoch, validation figure] at every check
+    checks: list[list[float]] = field(default_factory=list)
+    best_epoch: int = 0
+    epochs_run: int = 0
+    stopped_by: str = "max_epochs"
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"extended": True, **asdict(self)}
+
+
+def can_extend(family_cls, params: dict[str, Any]) -> Optional[str]:
+    """None when ``family_cls`` with ``params`` can be extended, else the reason it cannot."""
+    if not family_cls.extends_epochs:
+        return f"{family_cls.name} trains for a fixed schedule (its epochs are not all alike)"
+    if "epochs" not in params:
+        return f"{family_cls.name} has no epochs to extend"
+    return None
+
+
+def validation_split(modality, raw, fraction: float, seed: int):
+    """(fit, valid) raw subsets: ``fraction`` of the examples (at least one, at most all
+    but one) drawn with ``seed``."""
+    count = modality.count(raw)
+    held = min(max(1, round(count * fraction)), count - 1)
+    order = np.random.default_rng(seed).permutation(count)
+    return modality.subset(raw, np.sort(order[held:])), modality.subset(raw, np.sort(order[:held]))
+
+
+def check_interval(tuned_epochs: int) -> int:
+    """Epochs between validation checks: a quarter of the tuned count, so that checks cost
+    little beside training, yet come often enough that patience is not an epoch sink."""
+    return max(1, math.ceil(tuned_epochs / 4))
+
+
+def train_extended(config, modality, family_cls, params: dict[str, Any], representation, train_raw, *,
+                   seed: int, device: str, ui=None):
+    """Fit ``representation`` and the family on part of ``train_raw``, judging it on the rest
+    every ``check_interval`` epochs from the tuned count on; returns (model, ExtensionLog).
+
+    Stops after ``train.patience`` checks without improvement, at ``train.max_epochs`` or at
+    ``train.time_budget``, then restores the state of the best check.
+    """
+    settings = config.train
+    selection = selection_metric(config, modality)
+    minimize = selection.direction == "minimize"
+    fit_raw, valid_raw = validation_split(modality, train_raw, settings.valid_fraction, seed)
+    representation.fit(fit_raw)
+    scorer = Scorer(modality, representation, capped(config, modality, valid_raw), fit_raw, seed)
+    tuned = int(params["epochs"])
+    log = ExtensionLog(tuned_epochs=tuned, check_every=check_interval(tuned),
+                       max_epochs=max(tuned, settings.max_epochs),
+                       fit_examples=int(modality.count(fit_raw)), valid_examples=int(modality.count(valid_raw)))
+    model = family_cls(representation.spec, **{**params, "epochs": log.max_epochs})
+    started = time.perf_counter()
+    best: dict[str, Any] = {"figure": None, "state": None, "stale": 0}
+
+    def report(epoch: int) -> None:
+        log.epochs_run = epoch
+        if epoch < tuned or (epoch - tuned) % log.check_every:
+            return
+        figure = scorer(model, [selection.name])[selection.name]
+        log.checks.append([epoch, figure])
+        improved = math.isfinite(figure) and (
+            best["figure"] is None or (figure < best["figure"] if minimize else figure > best["figure"]))
+        if improved:
+            # Copies: the live tensors keep changing as training goes on.
+            best.update(figure=figure, state={k: v.detach().clone() for k, v in model.state().items()}, stale=0)
+            log.best_epoch = epoch
+            if ui is not None:
+                ui.note(f"epoch {epoch}: validation {selection.name} {figure:.4g} (best so far)")
+        else:
+            best["stale"] += 1
+        if best["stale"] >= settings.patience:
+            log.stopped_by = "patience"
+            raise _Stop
+
+    def report_with_deadline(epoch: int) -> None:
+        report(epoch)
+        # The budget bounds the extension only: the tuned epochs always run.
+        if (settings.time_budget is not None and log.checks
+                and time.perf_counter() - started > settings.time_budget):
+            log.stopped_by = "time_budget"
+            raise _Stop
+
+    try:
+        model.fit(representation.encode(fit_raw), scorer.heldout_encoded, report_with_deadline, seed=seed, device=device)
+    except _Stop:
+        pass  # the modules keep what they learnt; the best state is restored below
+    except TrialDiverged as exc:
+        if best["state"] is None:
+            raise
+        log.stopped_by = f"diverged ({exc})"  # a long run that blew up still has its best state
+    log.seconds = round(time.perf_counter() - started, 2)
+    if best["state"] is None:
+        raise RuntimeError(f"extended training of {family_cls.name} never produced a finite validation figure")
+    if log.best_epoch != log.epochs_run:
+        model.load_state(best["state"])
+    return model, log
