@@ -1,6 +1,6 @@
 """Scale: how data loading, one trial and hyperopt's suggestions grow.
 
-Each data point runs in a fresh subprocess so its peak memory (ru_maxrss) is its own.
+Each data point runs in a fresh subprocess so its peak memory (VmHWM) is its own.
 The growth exponent is the slope of log(time) against log(size).
 """
 
@@ -38,7 +38,10 @@ if raw["trial"]:
     record = run_trial(config, dataset, request, device=resolve_device(config.device))
     trial_seconds = time.perf_counter() - started
     assert record["status"] == "ok", record
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process image's own high-water mark; ru_maxrss would also count the
+# parent's size at fork time (Linux carries it across exec), inflating every point.
+hwm = [line.split() for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:")]
+peak_mb = int(hwm[0][1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"load_seconds": load_seconds, "trial_seconds": trial_seconds, "peak_mb": peak_mb}))
 """
 

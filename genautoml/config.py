@@ -142,9 +142,10 @@ class TrainConfig(Strict):
     patience: int = Field(4, ge=1)
     #: ceiling on the epochs of extended training (never fewer than the tuned epochs)
     max_epochs: int = Field(2000, ge=1)
-    #: wall-clock ceiling on extended training; when it binds, the result depends on the
-    #: machine's speed (the epoch-based stops above do not)
-    time_budget: Optional[Duration] = None
+    #: wall-clock ceiling on extended training, counted from its start (the tuned epochs
+    #: always run); when it binds, the model depends on the machine's speed, which the
+    #: epoch-counted stops above do not. null: no ceiling.
+    time_budget: Optional[Duration] = 600.0
 
     @field_validator("time_budget", mode="before")
     @classmethod
