@@ -114,7 +114,8 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
 
     def report_with_deadline(epoch: int) -> None:
         report(epoch)
-        # The budget bounds the extension only: the tuned epochs always run.
+        # Counted from the start of training, yet it never cuts the tuned epochs: the first
+        # check (and so the first state worth keeping) comes right after them.
         if (settings.time_budget is not None and log.checks
                 and time.perf_counter() - started > settings.time_budget):
             log.stopped_by = "time_budget"
