@@ -64,7 +64,7 @@ def scale(quick: bool) -> dict:
 def executors(quick: bool) -> dict:
     from bench import executors
 
-    return executors.run(trials=4 if quick else 8, extra=["data.max_examples=400" if quick else "data.max_examples=600"])
+    return executors.run(trials=4 if quick else 8, extra=["data.max_examples=400"])
 
 
 BENCHMARKS = {
