@@ -32,7 +32,7 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
     feature of the config unless ``feature_json`` is given; its test figure."""
     from genautoml.models.registry import get_family
     from genautoml.pipeline.scoring import metric
-    from genautoml.search.trial import Scorer
+    from genautoml.search.trial import Scorer, capped
 
     modality = ctx.modality
     dataset = ctx.dataset
@@ -55,9 +55,7 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
     except _OutOfTime:
         pass  # the modules keep what they learnt so far
     elapsed = time.perf_counter() - started
-    import numpy as np
-
-    heldout = modality.subset(test_raw, np.arange(min(modality.count(test_raw), ctx.config.search.max_eval_examples)))
+    heldout = capped(ctx.config, modality, test_raw)
     figure = Scorer(modality, representation, heldout, train_raw, seed=0)(model, [selection.name])[selection.name]
     return figure, elapsed, epochs[0]
 

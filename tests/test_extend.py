@@ -127,5 +127,5 @@ def test_which_families_extend():
         assert can_extend(get_family(name), {"epochs": 3}) is None, name
     for name in ("transformer", "hybrid"):
         assert "fixed schedule" in can_extend(get_family(name), {"epochs": 3}), name
-    assert "fixed schedule" in can_extend(get_family("ngram"), {"order": 5})
+    assert "no epochs" in can_extend(get_family("ngram"), {"order": 5})
     assert check_interval(1) == 1 and check_interval(19) == 5 and check_interval(227) == 57

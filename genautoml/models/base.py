@@ -12,7 +12,8 @@ A family is a thin adapter over a private torch module (synthcity's plugin shape
 - ``log_likelihood(x)``: optional, nats per example of encoded ``x`` (``has_likelihood``).
 - ``generate(prompt, length, generator, *, temperature, top_k)``: optional, for
   autoregressive families over discrete tokens (text prompts): (n, P) -> (n, length).
-- ``extends_epochs``: whether final training may run past the tuned ``epochs`` (see above).
+- ``extends_epochs``: whether final training may run past the tuned ``epochs`` (the class
+  attribute says when that is sound).
 - ``state()`` / ``load_state()``: plain tensors only, so checkpoints load with
   ``torch.load(weights_only=True)``; ``describe()`` is the JSON half of a checkpoint.
 """

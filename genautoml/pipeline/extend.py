@@ -48,10 +48,10 @@ class ExtensionLog:
 
 def can_extend(family_cls, params: dict[str, Any]) -> Optional[str]:
     """None when ``family_cls`` with ``params`` can be extended, else the reason it cannot."""
-    if not family_cls.extends_epochs:
-        return f"{family_cls.name} trains for a fixed schedule (its epochs are not all alike)"
     if "epochs" not in params:
         return f"{family_cls.name} has no epochs to extend"
+    if not family_cls.extends_epochs:
+        return f"{family_cls.name} trains for a fixed schedule (its epochs are not all alike)"
     return None
 
 
