@@ -9,7 +9,7 @@ import torch
 from genautoml.config import validate
 from genautoml.errors import TrialDiverged
 from genautoml.models.base import Family
-from genautoml.models.registry import get_family, register, unregister
+from genautoml.models.registry import get_family, registered
 from genautoml.pipeline.dataset import load_dataset
 from genautoml.pipeline.extend import can_extend, check_interval, train_extended, validation_split
 
@@ -55,9 +55,8 @@ class Drifting(Family):
 
 @pytest.fixture
 def drifting():
-    register(Drifting)
-    yield Drifting
-    unregister("drifting")
+    with registered(Drifting):
+        yield Drifting
 
 
 def setup(**train):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from genautoml.cli import app
 from genautoml.config import validate
 from genautoml.models.base import Family
-from genautoml.models.registry import register, unregister
+from genautoml.models.registry import registered
 from genautoml.pipeline.dataset import load_dataset
 from genautoml.search.trial import TrialRequest, run_trial
 
@@ -58,9 +58,8 @@ class Flaky(Family):
 
 @pytest.fixture
 def flaky():
-    register(Flaky)
-    yield Flaky
-    unregister("flaky")
+    with registered(Flaky):
+        yield Flaky
 
 
 def config(**search):

@@ -5,7 +5,9 @@ Import errors are not swallowed: a broken family module fails loudly at import.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from typing import Iterator
 
 from genautoml.models.base import Family
 
@@ -51,3 +53,13 @@ def get_family(name: str) -> type[Family]:
 def unregister(name: str) -> None:
     """Remove a family (for tests that register throwaway families)."""
     _FAMILIES.pop(name, None)
+
+
+@contextlib.contextmanager
+def registered(cls: type[Family]) -> Iterator[type[Family]]:
+    """``cls`` registered for the duration of a ``with`` block (tests, notebooks)."""
+    register(cls)
+    try:
+        yield cls
+    finally:
+        unregister(cls.name)
