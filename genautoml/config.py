@@ -85,7 +85,7 @@ class SearchConfig(Strict):
     #: folds scored per tune trial (1: one holdout fold); the winner is re-scored on cv_folds
     tune_folds: int = Field(1, ge=1)
     early_stopping: Literal["median", "none"] = "median"
-    #: the median rule compares a trial with earlier trials of every family (all) or only
+    #: the median rule compares a trial with completed trials of every family (all) or only
     #: with those of its own family (family: for families that learn at very different speeds)
     median_scope: Literal["all", "family"] = "all"
     #: epochs every trial runs before the median rule may stop it (nor is it scored before)

@@ -144,8 +144,13 @@ def test_damaged_middle_line_is_an_error(tmp_path):
         TrialStore(store_path).load()
 
 
+def completed(curve, family="vae", **fold):
+    """An earlier trial that trained to its end, as the stopping rule reads it."""
+    return {"family": family, "status": "ok", "folds": [{"fold": 0, "curve": curve, **fold}]}
+
+
 def test_median_stopper_prunes_a_clearly_worse_curve():
-    history = [{"folds": [{"fold": 0, "curve": [[e, 10.0 - e] for e in range(1, 6)]}]} for _ in range(3)]
+    history = [completed([[e, 10.0 - e] for e in range(1, 6)]) for _ in range(3)]
     stopper = MedianStopper(history, grace_epochs=2, minimize=True)
     good = [[1, 9.0], [2, 8.0], [3, 6.5]]
     stopper.check(0, good)  # better than the median: goes on
@@ -157,12 +162,12 @@ def test_median_stopper_prunes_a_clearly_worse_curve():
 
 
 def test_median_stopper_needs_enough_history():
-    history = [{"folds": [{"fold": 0, "curve": [[1, 1.0], [2, 1.0], [3, 1.0], [4, 1.0]]}]}]
+    history = [completed([[1, 1.0], [2, 1.0], [3, 1.0], [4, 1.0]])]
     MedianStopper(history, grace_epochs=0, minimize=True).check(0, [[1, 99.0], [2, 99.0], [3, 99.0], [4, 99.0]])
 
 
 def test_maximize_direction():
-    history = [{"folds": [{"fold": 0, "curve": [[1, 0.9], [2, 0.9]]}]} for _ in range(3)]
+    history = [completed([[1, 0.9], [2, 0.9]]) for _ in range(3)]
     stopper = MedianStopper(history, grace_epochs=1, minimize=False)
     stopper.check(0, [[1, 0.95], [2, 0.95]])
     with pytest.raises(TrialPruned):
@@ -170,9 +175,9 @@ def test_maximize_direction():
 
 
 def test_median_stopper_compares_across_families_by_default():
-    fast = [{"family": "rnn", "folds": [{"fold": 0, "curve": [[1, 2.0], [2, 1.0], [3, 0.5], [4, 0.4]]}]} for _ in range(3)]
+    fast = [completed([[1, 2.0], [2, 1.0], [3, 0.5], [4, 0.4]], family="rnn") for _ in range(3)]
     slow_start = [[1, 12.0], [2, 11.0], [3, 10.0], [4, 9.0]]
-    with pytest.raises(TrialPruned, match="of 3 trials"):
+    with pytest.raises(TrialPruned, match="of 3 completed trials"):
         MedianStopper(fast, grace_epochs=2, minimize=True).check(0, slow_start)
     # median_scope: family -- a gan is compared with earlier gans only, and there are none
     MedianStopper(fast, grace_epochs=2, minimize=True, family="gan").check(0, slow_start)
@@ -183,8 +188,7 @@ def test_median_stopper_compares_across_families_by_default():
 def test_median_compares_best_so_far_as_of_the_epoch():
     # earlier trials scored at 4 and 8 only (powers of two past the grace period); their
     # best by epoch 8 is 1.0, though their figure at 8 is 5.0
-    history = [{"folds": [{"fold": 0, "curve": [[4, 1.0], [8, 5.0]], "epochs": 12, "finished": True}]}
-               for _ in range(3)]
+    history = [completed([[4, 1.0], [8, 5.0]], epochs=12, figure=5.0) for _ in range(3)]
     stopper = MedianStopper(history, grace_epochs=3, minimize=True)
     assert stopper.others_at(0, 4) == [1.0] * 3 and stopper.others_at(0, 6) == [1.0] * 3
     stopper.check(0, [[4, 0.9], [8, 0.95]])  # best so far 0.9 beats 1.0
@@ -194,16 +198,17 @@ def test_median_compares_best_so_far_as_of_the_epoch():
     stopper.check(1, [[4, 2.0], [8, 1.5]])
 
 
-def test_median_counts_finished_trials_but_not_stopped_ones_past_their_end():
-    finished = [{"family": "rnn", "folds": [{"fold": 0, "curve": [[4, 1.0], [8, 0.5]], "epochs": 10, "finished": True}]}
-                for _ in range(2)]
-    stopped = [{"family": "gan", "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "finished": False}]}
-               for _ in range(2)]
-    stopper = MedianStopper(finished + stopped, grace_epochs=3, minimize=True)
-    assert sorted(stopper.others_at(0, 4)) == [1.0, 1.0, 9.0, 9.0]
-    # past epoch 10 the finished rnns still count with their best (0.5); the gans stopped at 4 do not
-    assert stopper.others_at(0, 32) == [0.5, 0.5]
-    stopper.check(0, [[4, 5.0], [8, 4.0], [16, 3.0], [32, 2.0]])  # only 2 trials as of epoch 32: too few
+def test_median_counts_only_completed_trials():
+    # Vizier's rule: trials that were stopped, failed or timed out do not set the bar
+    done = [completed([[4, 3.0], [8, 2.0]], family="rnn", epochs=10, figure=1.5) for _ in range(3)]
+    others = [{"family": "gan", "status": status, "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4}]}
+              for status in ("pruned", "failed", "timed_out")]
+    stopper = MedianStopper(done + others, grace_epochs=3, minimize=True)
+    assert stopper.others_at(0, 4) == [3.0] * 3
+    with pytest.raises(TrialPruned):
+        stopper.check(0, [[4, 5.0]])  # better than the stopped gans' 9.0, worse than the completed 3.0
+    # a completed trial's final figure counts from its last epoch (10) on
+    assert stopper.others_at(0, 8) == [2.0] * 3 and stopper.others_at(0, 16) == [1.5] * 3
 
 
 def test_curves_only_keeps_what_the_rule_reads():
@@ -212,19 +217,20 @@ def test_curves_only_keeps_what_the_rule_reads():
     records = [{"id": 0, "family": "gan", "status": "pruned", "params": {"x": 1},
                 "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "metrics": {}}]},
                {"id": 1, "family": "rnn", "status": "ok",
-                "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "metrics": {"fd": 0.9}, "seconds": 1.0}]}]
+                "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "metrics": {"fd": 0.9}, "figure": 0.9,
+                           "seconds": 1.0}]}]
     light = curves_only(records)
-    assert light == [{"family": "gan", "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "finished": False}]},
-                     {"family": "rnn", "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "finished": True}]}]
+    assert light == [{"family": "rnn", "status": "ok",
+                      "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "figure": 0.9}]}]
     # the full records and their light copies give the rule the same reference
     full, shipped = (MedianStopper(r, grace_epochs=3, minimize=True) for r in (records, light))
-    assert full.others_at(0, 8) == shipped.others_at(0, 8) == [1.0]
+    assert full.others_at(0, 8) == shipped.others_at(0, 8) == [0.9]
 
 
 def test_stopper_for_reads_median_scope():
     from genautoml.search.stopping import NoStopper, stopper_for
 
-    history = [{"family": "rnn", "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 4}]} for _ in range(3)]
+    history = [completed([[4, 1.0]], family="rnn", epochs=4) for _ in range(3)]
     assert len(stopper_for(make_config(), True, history, "gan").others_at(0, 4)) == 3
     assert stopper_for(make_config(median_scope="family"), True, history, "gan").others_at(0, 4) == []
     assert isinstance(stopper_for(make_config(early_stopping="none"), True, history, "gan"), NoStopper)

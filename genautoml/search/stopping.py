@@ -1,20 +1,25 @@
-"""The median stopping rule (Ray Tune's MedianStoppingRule, Optuna's MedianPruner).
+"""The median stopping rule (Google Vizier's; Ray Tune's MedianStoppingRule, Optuna's MedianPruner).
 
 A trial is stopped at a scored epoch t past the grace period when its best figure so far is
-worse than the median of earlier trials' best figures as of epoch t, on the same fold, once
-at least ``min_trials`` earlier trials give a figure there.
+worse than the median of completed trials' best figures as of epoch t, on the same fold, once
+at least ``min_trials`` completed trials give a figure there.
 
+- Completed trials only (status ok), as in Vizier, Ray and Optuna: a trial that was itself
+  stopped was below the bar of its day, and counting it would lower the bar for every later
+  trial. Once TPE proposes mostly good configurations the median of the completed ones rises
+  with them, so the rule keeps stopping about half of the newcomers that fall behind
+  (measured in docs/benchmarks.md, "Search efficiency").
 - Earlier trials of every family count by default (``search.median_scope: all``): the figure
   is the same selection metric, in the same raw space, for every family, so a trial worse
-  than most earlier trials at epoch t, whatever they were, is unlikely to end up the best.
-  ``median_scope: family`` compares only with earlier trials of the same family, for spaces
+  than most completed trials at epoch t, whatever they were, is unlikely to end up the best.
+  ``median_scope: family`` compares only with completed trials of the same family, for spaces
   whose families learn at very different speeds per epoch (a GAN at epoch 4 is far behind
   an autoregressive model at epoch 4, yet may be ahead at epoch 100); with a small budget it
   rarely has the history to stop anything.
-- "As of epoch t": an earlier trial's best figure over its scored epochs up to t. Scoring is
-  sparse (epochs 1, 2, 4, 8, ... by default, never inside the grace period), and an earlier
-  trial that finished before t (fewer epochs) still counts with the best figure it reached.
-  A trial stopped before t (pruned, timed out) does not count at t: it never got there.
+- "As of epoch t": a completed trial's best figure over its scored epochs up to t, its final
+  figure counting at its last epoch. Scoring is sparse (epochs 1, 2, 4, 8, ... by default,
+  never inside the grace period), and a trial that finished before t (fewer epochs) still
+  counts at t with the best figure it reached.
 """
 
 from __future__ import annotations
@@ -29,20 +34,21 @@ from genautoml.errors import TrialPruned
 class MedianStopper:
     def __init__(self, history: Iterable[dict[str, Any]], *, grace_epochs: int, minimize: bool, min_trials: int = 3,
                  family: str | None = None):
-        """``family``: compare only with earlier trials of this family (None: with all of them)."""
+        """``history``: earlier trial records (or their ``curves_only`` copies); ``family``:
+        compare only with trials of this family (None: with all of them)."""
         self.grace_epochs = grace_epochs
         self.minimize = minimize
         self.min_trials = min_trials
-        # fold -> one (best-so-far points, last epoch reached, finished) per earlier trial
-        self.reference: dict[int, list[tuple[list[tuple[int, float]], int, bool]]] = {}
+        # fold -> the best-so-far points of each completed trial
+        self.reference: dict[int, list[list[tuple[int, float]]]] = {}
         for record in history:
-            if family is not None and record.get("family") != family:
+            if record.get("status") != "ok" or (family is not None and record.get("family") != family):
                 continue
             for fold in record.get("folds", []):
-                points = self._best_so_far(fold.get("curve", []))
-                reached = int(fold.get("epochs") or (points[-1][0] if points else 0))
-                finished = bool(fold.get("finished", "seconds" in fold))  # full records: "seconds" once done
-                self.reference.setdefault(fold["fold"], []).append((points, reached, finished))
+                curve = list(fold.get("curve", []))
+                if fold.get("figure") is not None and fold.get("epochs"):
+                    curve.append([fold["epochs"], fold["figure"]])
+                self.reference.setdefault(fold["fold"], []).append(self._best_so_far(curve))
 
     def _best_so_far(self, curve: list[list[float]]) -> list[tuple[int, float]]:
         out, best = [], None
@@ -54,10 +60,8 @@ class MedianStopper:
         return out
 
     @staticmethod
-    def _as_of(points: list[tuple[int, float]], reached: int, finished: bool, epoch: int) -> Optional[float]:
-        """An earlier trial's best figure as of ``epoch``; None if it never got there."""
-        if reached < epoch and not finished:
-            return None
+    def _as_of(points: list[tuple[int, float]], epoch: int) -> Optional[float]:
+        """A completed trial's best figure as of ``epoch``; None if it was not scored by then."""
         value = None
         for scored, best in points:
             if scored > epoch:
@@ -66,9 +70,8 @@ class MedianStopper:
         return value
 
     def others_at(self, fold: int, epoch: int) -> list[float]:
-        """Earlier trials' best figures as of ``epoch`` on ``fold``."""
-        values = (self._as_of(points, reached, finished, epoch)
-                  for points, reached, finished in self.reference.get(fold, []))
+        """Completed trials' best figures as of ``epoch`` on ``fold``."""
+        values = (self._as_of(points, epoch) for points in self.reference.get(fold, []))
         return [v for v in values if v is not None]
 
     def check(self, fold: int, curve: list[list[float]]) -> None:
@@ -85,7 +88,7 @@ class MedianStopper:
         median = float(np.median(others))
         worse = best > median if self.minimize else best < median
         if worse:
-            raise TrialPruned(f"epoch {epoch}: best {best:.4g} worse than the median {median:.4g} of {len(others)} trials")
+            raise TrialPruned(f"epoch {epoch}: best {best:.4g} worse than the median {median:.4g} of {len(others)} completed trials")
 
 
 class NoStopper:
@@ -104,11 +107,10 @@ def stopper_for(config, minimize: bool, history: Iterable[dict[str, Any]], famil
 def curves_only(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the stopping rule reads of earlier trials: small enough to ship to workers.
 
-    ``epochs``: the last epoch the fold trained; ``finished``: it trained to the end (a fold
-    that finished early stays in the median at later epochs, one stopped early does not).
+    Completed trials only; per fold its curve, its last epoch and its final figure.
     """
-    return [{"family": r["family"],
+    return [{"family": r["family"], "status": r["status"],
              "folds": [{"fold": f["fold"], "curve": f.get("curve", []), "epochs": f.get("epochs"),
-                        "finished": "seconds" in f}
+                        "figure": f.get("figure")}
                        for f in r.get("folds", [])]}
-            for r in records]
+            for r in records if r.get("status") == "ok"]

@@ -196,6 +196,7 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
             figure = metrics.get(selection.name, math.nan)
             if not math.isfinite(figure):
                 raise TrialDiverged(f"{selection.name} is {figure}")
+            fold_record["figure"] = figure  # the selection figure at its last epoch: the stopping rule reads it
     except TrialPruned as exc:
         record.update(status="pruned", error=str(exc))
     except TrialTimeout as exc:
