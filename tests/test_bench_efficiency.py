@@ -4,7 +4,7 @@ from bench.efficiency import PER_FAMILY, RANDOM, TPE, _ratios, markdown
 
 
 def arm(best, seconds, reached):
-    return {"best_holdout": best, "rescored_all_folds": best, "trial_seconds": seconds,
+    return {"best_holdout": best, "rescored_all_folds": best, "trial_seconds": seconds, "tune_seconds": seconds + 1.0,
             "seconds_to_random_best": reached, "statuses": {"ok": 8}}
 
 
@@ -18,8 +18,8 @@ def test_goal_needs_as_good_in_half_the_seeds_and_less_median_time():
         {TPE: arm(1.0, 5.0, 2.0), RANDOM: arm(1.2, 10.0, 4.0), PER_FAMILY: arm(1.3, 20.0, None)},
         {TPE: arm(1.1, 8.0, 3.0), RANDOM: arm(1.1, 10.0, 6.0), PER_FAMILY: arm(1.2, 30.0, None)},
     ]
-    time_ratio, reach_ratio, better = _ratios(result(seeds), TPE)
-    assert time_ratio == [0.5, 0.8] and reach_ratio == [0.5, 0.5] and better == 2
+    time_ratio, stage_ratio, reach_ratio, better = _ratios(result(seeds), TPE)
+    assert time_ratio == [0.5, 0.8] and stage_ratio == [6 / 11, 9 / 11] and reach_ratio == [0.5, 0.5] and better == 2
     text = markdown(result(seeds))
     tpe_line, per_family_line = (line for line in text.splitlines() if line.startswith((TPE + ":", PER_FAMILY + ":")))
     assert "whole budget in less time: met;" in tpe_line and "reaching random's best in less time: met." in tpe_line
