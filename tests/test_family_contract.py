@@ -184,6 +184,28 @@ def test_state_round_trips_through_a_weights_only_checkpoint(name, spec_key, tmp
         assert torch.allclose(model.log_likelihood(x), loaded.log_likelihood(x))
 
 
+@pytest.mark.parametrize("name, spec_key", cases())
+def test_to_moves_every_learned_module(name, spec_key):
+    # load_state builds on the CPU; to() must find every module, nested families included.
+    # The meta device shows a move without a GPU: a tensor left behind stays on the CPU.
+    model, _ = fitted(name, spec_key)
+    loaded = type(model)(SPECS[spec_key], **model.get_params())
+    loaded.load_state(model.state())
+    assert loaded.to("meta") is loaded and loaded.device_ == torch.device("meta")
+
+    def tensors(family):
+        for value in vars(family).values():
+            if isinstance(value, torch.nn.Module):
+                yield from value.parameters()
+                yield from value.buffers()
+            elif isinstance(value, Family):
+                yield from tensors(value)
+
+    moved = list(tensors(loaded))
+    assert all(t.is_meta for t in moved)
+    assert moved or name == "ngram"  # the n-gram's counts are plain arrays, with nothing to move
+
+
 @pytest.mark.parametrize("name, spec_key", cases(likelihood_only=True))
 def test_log_likelihood_is_finite_per_example_and_deterministic(name, spec_key):
     model, _ = fitted(name, spec_key)

@@ -16,6 +16,7 @@ A family is a thin adapter over a private torch module (synthcity's plugin shape
   attribute says when that is sound).
 - ``state()`` / ``load_state()``: plain tensors only, so checkpoints load with
   ``torch.load(weights_only=True)``; ``describe()`` is the JSON half of a checkpoint.
+  ``load_state`` builds on the CPU; ``to(device)`` moves a fitted or loaded model.
 """
 
 from __future__ import annotations
@@ -137,7 +138,15 @@ class Family(ABC):
 
     @abstractmethod
     def load_state(self, state: dict[str, torch.Tensor]) -> None:
-        """Rebuild the learned modules from ``state`` (on the CPU unless told otherwise)."""
+        """Rebuild the learned modules from ``state``, on the CPU (see ``to``)."""
+
+    def to(self, device: str | torch.device) -> "Family":
+        """Move the learned modules (attributes ending in ``_``, nested families too) to ``device``."""
+        self.device_ = torch.device(device)
+        for name, value in vars(self).items():
+            if name.endswith("_") and isinstance(value, (torch.nn.Module, Family)):
+                value.to(self.device_)
+        return self
 
     def describe(self) -> dict[str, Any]:
         return {"family": self.name, "params": self.get_params(), "spec": self.spec.to_json()}

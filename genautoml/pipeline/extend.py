@@ -134,4 +134,5 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
         raise RuntimeError(f"extended training of {family_cls.name} never produced a finite validation figure")
     if log.best_epoch != log.epochs_run:
         model.load_state(best["state"])
+        model.to(device)  # load_state builds on the CPU; test scoring and samples run where training ran
     return model, log
