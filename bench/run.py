@@ -41,7 +41,7 @@ def efficiency(quick: bool) -> dict:
         return efficiency.run(CONFIGS / "smoke-image.yaml", seeds=2, trials=4, extra=["data.max_examples=200"])
     # 20 trials: what `make run`'s 4-minute tune stage gets through on the full digits (with
     # 8, three of them the same random start-up trials in every arm, TPE has too little to
-    # learn from). 300 of the 1797 digits keep five seeds x three arms within about 10 minutes.
+    # learn from). 300 of the 1797 digits keep five seeds x two arms within about 8 minutes.
     return efficiency.run(CONFIGS / "digits.yaml", seeds=5, trials=20, extra=["data.max_examples=300"])
 
 

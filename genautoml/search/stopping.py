@@ -7,8 +7,8 @@ at least ``min_trials`` completed trials give a figure there.
 - Completed trials only (status ok), as in Vizier, Ray and Optuna: a trial that was itself
   stopped was below the bar of its day, and counting it would lower the bar for every later
   trial. Once TPE proposes mostly good configurations the median of the completed ones rises
-  with them, so the rule keeps stopping about half of the newcomers that fall behind
-  (measured in docs/benchmarks.md, "Search efficiency").
+  with them, so the rule keeps stopping the newcomers that fall behind them (measured in
+  docs/benchmarks.md, "Search efficiency").
 - Earlier trials of every family count by default (``search.median_scope: all``): the figure
   is the same selection metric, in the same raw space, for every family, so a trial worse
   than most completed trials at epoch t, whatever they were, is unlikely to end up the best.
