@@ -40,7 +40,9 @@ def js_divergence(a: Counter, b: Counter) -> float:
     if not total_a or not total_b:
         return 1.0
     out = 0.0
-    for key in a.keys() | b.keys():
+    # Sorted: a set's order follows the per-process string hash seed, and the float sum
+    # must not, or the same run gives figures that differ in the last digits.
+    for key in sorted(a.keys() | b.keys()):
         p, q = a.get(key, 0) / total_a, b.get(key, 0) / total_b
         m = (p + q) / 2
         if p:
