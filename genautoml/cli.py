@@ -235,7 +235,7 @@ def models() -> None:
     with _errors():
         from genautoml.models.registry import all_families
         from genautoml.pipeline.ui import UI
-        from genautoml.search.space import ParamSpace
+        from genautoml.schema.space import ParamSpace
 
         rows = []
         for name, cls in all_families().items():

@@ -17,24 +17,18 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from genautoml.errors import ConfigError
-from genautoml.search.space import ParamSpace
-
-
-from genautoml.data.config_base import Strict  # noqa: E402  (shared by the modality schemas)
-
+from genautoml.modalities import MODALITIES
+from genautoml.schema.base import Strict
+from genautoml.schema.image import ImageData
+from genautoml.schema.space import ParamSpace
 
 # ---- data ------------------------------------------------------------------------------
 
-
 # Each modality declares its ``data:`` section and its ``features:`` entries in its own
-# small module (no torch imports there, so validating a config stays quick).
-from genautoml.data.config_audio import AudioData, AudioFeature  # noqa: E402
-from genautoml.data.config_image import ImageData, ImageFeature  # noqa: E402
-from genautoml.data.config_text import TextData, TextFeature  # noqa: E402
-
-DATA_MODELS: dict[str, type[BaseModel]] = {"image": ImageData, "text": TextData, "audio": AudioData}
-DataConfig = Annotated[Union[ImageData, TextData, AudioData], Field(discriminator="modality")]
-FEATURE_MODELS: dict[str, type[BaseModel]] = {"image": ImageFeature, "text": TextFeature, "audio": AudioFeature}
+# small module under genautoml/schema (no torch there, so validating a config stays quick).
+DATA_MODELS: dict[str, type[BaseModel]] = {name: schema.data for name, schema in MODALITIES.items()}
+DataConfig = Annotated[Union[tuple(DATA_MODELS.values())], Field(discriminator="modality")]
+FEATURE_MODELS: dict[str, type[BaseModel]] = {name: schema.feature for name, schema in MODALITIES.items()}
 
 
 # ---- models and search -----------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from scipy.io import wavfile
 
 from genautoml.data.audio import MODALITY, TONE_KINDS, Clips, load_audio, tones
-from genautoml.data.config_audio import AudioData
+from genautoml.schema.audio import AudioData
 from genautoml.errors import DataError
 
 RATE = 8000

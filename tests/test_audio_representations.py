@@ -6,7 +6,7 @@ import torch
 from pydantic import ValidationError
 
 from genautoml.data.audio import MODALITY, Clips, MelRepresentation, WaveformRepresentation, inverse_mu_law, mu_law, tones
-from genautoml.data.config_audio import AudioData, AudioFeature
+from genautoml.schema.audio import AudioData, AudioFeature
 
 RATE = 8000
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from genautoml.models.base import EncodedSpec
+from genautoml.spec import EncodedSpec
 from genautoml.models.registry import get_family
 from genautoml.models.wavegan import WaveGAN, _phase_shuffle, _to_channels, _to_time
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from genautoml.errors import TrialDiverged, TrialPruned
-from genautoml.models.base import EncodedSpec, Family
+from genautoml.models.base import Family
+from genautoml.spec import EncodedSpec
 from genautoml.models.registry import all_families, get_family
 from genautoml.search.space import ParamSpace
 

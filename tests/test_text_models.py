@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from genautoml.models.base import EncodedSpec
+from genautoml.spec import EncodedSpec
 from genautoml.models.ngram import NGram, temper
 from genautoml.models.registry import get_family
 from genautoml.models.transformer import Transformer
@@ -179,7 +179,7 @@ def test_modality_generate_continues_a_prompt_to_the_asked_length():
 def test_rnn_generate_continues_a_prompt_past_its_window():
     import torch
 
-    from genautoml.models.base import EncodedSpec
+    from genautoml.spec import EncodedSpec
     from genautoml.models.rnn import RNN
 
     spec = EncodedSpec("vector", 12, 5)

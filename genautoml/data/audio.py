@@ -22,10 +22,10 @@ import torch
 
 from genautoml import atomic
 from genautoml.data.base import Modality, Representation
-from genautoml.data.config_audio import AudioData, AudioFeature
+from genautoml.schema.audio import AudioData, AudioFeature
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
-from genautoml.models.base import EncodedSpec
+from genautoml.spec import EncodedSpec
 
 WAV_SUFFIX = ".wav"
 # Problems reported together before giving up on listing more.

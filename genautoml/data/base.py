@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from genautoml.metrics.base import Metric
-from genautoml.models.base import EncodedSpec
+from genautoml.spec import EncodedSpec
 
 
 class Representation(ABC):

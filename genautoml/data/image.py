@@ -15,11 +15,11 @@ import numpy as np
 import torch
 
 from genautoml import atomic
-from genautoml.data.config_image import ImageData, ImageFeature
+from genautoml.schema.image import ImageData, ImageFeature
 from genautoml.data.base import Modality, Representation
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
-from genautoml.models.base import EncodedSpec
+from genautoml.spec import EncodedSpec
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Refuse images whose header claims more pixels than this (decompression bombs).

@@ -1,18 +1,15 @@
-"""Modalities by name; each module is imported on first use (they import torch)."""
+"""Modality implementations by name: ``genautoml.data.<name>``'s ``MODALITY``, imported on
+first use. The names come from the one list in ``genautoml.modalities``."""
 
 from __future__ import annotations
 
 import importlib
 
 from genautoml.data.base import Modality
-
-_MODULES = {"image": "genautoml.data.image", "text": "genautoml.data.text", "audio": "genautoml.data.audio"}
+from genautoml.modalities import MODALITIES
 
 
 def get_modality(name: str) -> Modality:
-    module = importlib.import_module(_MODULES[name])
-    return module.MODALITY
-
-
-def modality_names() -> list[str]:
-    return list(_MODULES)
+    if name not in MODALITIES:
+        raise KeyError(name)
+    return importlib.import_module(f"genautoml.data.{name}").MODALITY

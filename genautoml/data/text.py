@@ -33,10 +33,10 @@ import torch
 
 from genautoml import atomic
 from genautoml.data.base import Modality, Representation
-from genautoml.data.config_text import TextData, TextFeature
+from genautoml.schema.text import TextData, TextFeature
 from genautoml.errors import ConfigError, DataError
 from genautoml.metrics.base import Metric
-from genautoml.models.base import EncodedSpec
+from genautoml.spec import EncodedSpec
 
 #: joins documents into one stream; two newlines, a paragraph break, so blocks cut at
 #: paragraph breaks join back into the original text

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from genautoml.errors import TrialDiverged
-from genautoml.models.base import EncodedSpec
+from genautoml.spec import EncodedSpec
 
 #: continuous values may carry float noise from a representation; beyond this it is a bug upstream
 _RANGE_SLACK = 1e-4

@@ -24,40 +24,14 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
 from typing import Any, Callable, ClassVar, Optional
 
 import torch
 
 from genautoml.errors import TrialDiverged
+from genautoml.spec import EncodedSpec
 
 Report = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class EncodedSpec:
-    """What a representation hands to a family.
-
-    kind "vector" (the one kind so far): each example is a flat vector of ``dim`` values,
-        tensor (N, dim). ``levels`` None: float32 values in [0, 1]; ``levels`` L: int64
-        values in 0..L-1. Images (pixels), text (windows of tokens) and audio (mu-law
-        samples or spectrogram frames) all arrive this way.
-    """
-
-    kind: str
-    dim: int
-    levels: Optional[int] = None
-
-    @property
-    def discrete(self) -> bool:
-        return self.levels is not None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "EncodedSpec":
-        return cls(**data)
 
 
 class Family(ABC):

@@ -25,7 +25,8 @@ from genautoml.models._torch_utils import (
     require_fitted,
     to_unit,
 )
-from genautoml.models.base import EncodedSpec, Family, Report
+from genautoml.models.base import Family, Report
+from genautoml.spec import EncodedSpec
 from genautoml.models.registry import register
 
 _BETAS = (0.5, 0.999)

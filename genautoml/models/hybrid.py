@@ -29,7 +29,8 @@ import numpy as np
 import torch
 
 from genautoml.models._torch_utils import check_vectors
-from genautoml.models.base import EncodedSpec, Family, Report
+from genautoml.models.base import Family, Report
+from genautoml.spec import EncodedSpec
 from genautoml.models.ngram import KneserNey
 from genautoml.models.registry import register
 from genautoml.models.rnn import RNN

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from genautoml.models._torch_utils import categorical, check_vectors, temper, uniform
-from genautoml.models.base import EncodedSpec, Family, Report
+from genautoml.models.base import Family, Report
+from genautoml.spec import EncodedSpec
 from genautoml.models.registry import register
 
 #: discounts are kept inside [MIN_DISCOUNT, c - MIN_DISCOUNT] for the counts c they apply

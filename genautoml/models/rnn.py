@@ -27,7 +27,8 @@ from genautoml.models._torch_utils import (
     uniform,
 )
 from genautoml.errors import TrialDiverged
-from genautoml.models.base import EncodedSpec, Family, Report
+from genautoml.models.base import Family, Report
+from genautoml.spec import EncodedSpec
 from genautoml.models.registry import register
 
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}

@@ -30,7 +30,8 @@ from genautoml.models._torch_utils import (
     temper,
     uniform,
 )
-from genautoml.models.base import EncodedSpec, Family, Report
+from genautoml.models.base import Family, Report
+from genautoml.spec import EncodedSpec
 from genautoml.models.registry import register
 
 _CLIP_NORM = 1.0

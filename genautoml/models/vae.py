@@ -27,7 +27,8 @@ from genautoml.models._torch_utils import (
     to_unit,
     uniform,
 )
-from genautoml.models.base import EncodedSpec, Family, Report
+from genautoml.models.base import Family, Report
+from genautoml.spec import EncodedSpec
 from genautoml.models.registry import register
 
 # The scale is bounded: on quantized data (digits have 17 intensities) an unbounded

@@ -24,7 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from genautoml.models.base import EncodedSpec, Family
+from genautoml.models.base import Family
+from genautoml.spec import EncodedSpec
 from genautoml.models.gan import GAN
 from genautoml.models.registry import register
 

@@ -52,7 +52,7 @@ def load(run_dir: Path, modality=None):
     """(model, representation, description) from a run directory's model/."""
     import torch
 
-    from genautoml.models.base import EncodedSpec
+    from genautoml.spec import EncodedSpec
     from genautoml.models.registry import get_family
 
     model_dir = Path(run_dir) / "model"

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from genautoml.search.space import ParamSpace
+from genautoml.schema.space import ParamSpace
 
 _RANGE_KINDS = ("uniform", "loguniform")
 

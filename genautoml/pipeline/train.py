@@ -14,7 +14,7 @@ from genautoml.models.registry import get_family
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.scoring import metric
-from genautoml.search.seeds import derive_seed
+from genautoml.seeds import derive_seed
 from genautoml.pipeline.extend import can_extend, train_extended
 from genautoml.search.trial import Scorer, capped, train_and_score
 

@@ -14,7 +14,7 @@ from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.resolve import candidates
 from genautoml.pipeline.scoring import default_feature, mean_metrics, metric, ranked, score
-from genautoml.search.space import ParamSpace
+from genautoml.schema.space import ParamSpace
 from genautoml.search.executors import ProcessPool
 from genautoml.search.store import TrialStore
 from genautoml.search.trial import TrialRequest, run_trial_after

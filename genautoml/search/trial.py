@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from genautoml.errors import TrialDiverged, TrialPruned, TrialTimeout
-from genautoml.search.seeds import derive_seed
+from genautoml.seeds import derive_seed
 
 
 @dataclass(frozen=True)

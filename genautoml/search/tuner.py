@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from genautoml.search.seeds import derive_seed
+from genautoml.seeds import derive_seed
 from genautoml.search.space import family_space, plain
 from genautoml.search.trial import TrialRequest
 

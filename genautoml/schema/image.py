@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
-from genautoml.data.config_base import Strict
+from genautoml.schema.base import Strict
 
 
 class ImageData(Strict):

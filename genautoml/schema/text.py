@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from genautoml.data.config_base import Strict
+from genautoml.schema.base import Strict
 
 #: byte-level BPE starts from the 256 byte symbols, so a smaller vocabulary cannot exist
 MIN_BPE_VOCAB = 256

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from genautoml.data.config_base import Strict
+from genautoml.schema.base import Strict
 
 Rate = Annotated[int, Field(ge=1000, le=192000)]
 
