@@ -14,6 +14,8 @@ from typing import Iterator, List, Optional
 
 import typer
 
+from genautoml.pipeline.stages import STAGES
+
 # OpenMP threads that find no free core spin-wait and slow torch badly on a busy machine
 # (measured: a transformer step 2.0 s instead of 0.3 s); passive waiting costs nothing.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -76,10 +78,10 @@ def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
         raise typer.Exit(1)
 
 
-def _ui(quiet: bool):
-    from genautoml.pipeline.ui import UI
+def _view(quiet: bool):
+    from genautoml.views.console import ConsoleView
 
-    return UI(quiet=quiet)
+    return ConsoleView(quiet=quiet)
 
 
 def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]], force: bool, quiet: bool) -> None:
@@ -88,23 +90,31 @@ def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Opt
 
     command = " ".join(["genautoml", stage, str(config), *[f"--set {o}" for o in overrides or []]])
     with _errors(resume_hint=command):
-        ui = _ui(quiet)
-        ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, ui)
+        view = _view(quiet)
+        ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
         with ctx.run.locked():
             claim_run_dir(ctx, force)
             if ctx.fresh(stage):
-                ui.note(f"{stage}: up to date in {ctx.run} (same config and data); showing the saved result")
-                _show(ctx, stage)
+                view.note(f"{stage}: up to date in {ctx.run} (same config and data); showing the saved result")
+                view.result(stage, ctx.artifact(stage))
                 return
             ensure(ctx, stage)
-            ui.note(f"{stage}: done; results in {ctx.run}")
+            view.note(f"{stage}: done; results in {ctx.run}")
 
 
-def _show(ctx, stage: str) -> None:
-    from genautoml.pipeline import cv, data_stage, features, train, tune
+def _stage_command(name: str):
+    """A Typer command running one stage (and the stages before it, when not up to date)."""
 
-    module = {"data": data_stage, "cv": cv, "tune": tune, "features": features, "train": train}[stage]
-    module.show(ctx, ctx.artifact(stage))
+    def command(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
+                force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+        _run_stage(name, config, run_dir, overrides, force, quiet)
+
+    command.__name__ = name
+    return command
+
+
+for _stage in STAGES:
+    app.command(name=_stage.name, help=_stage.help)(_stage_command(_stage.name))
 
 
 @app.command()
@@ -115,48 +125,14 @@ def validate(
 ) -> None:
     """Check a config and print it resolved (--show)."""
     with _errors():
-        from genautoml.config import load_config, resolved, to_yaml
+        from genautoml.config import to_yaml
+        from genautoml.pipeline.resolve import load_resolved, resolved_dict
 
-        loaded = load_config(config, overrides or [])
+        loaded = load_resolved(config, overrides or [])
         if show:
-            typer.echo(to_yaml(resolved(loaded)), nl=False)
+            typer.echo(to_yaml(resolved_dict(loaded)), nl=False)
         else:
             typer.echo(f"{config}: valid ({loaded.data.modality}, {len(loaded.models)} families)")
-
-
-@app.command()
-def data(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-         force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
-    """Load, check and split the data; print a summary."""
-    _run_stage("data", config, run_dir, overrides, force, quiet)
-
-
-@app.command()
-def cv(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-       force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
-    """Cross-validate every candidate family at its defaults; print the leaderboard."""
-    _run_stage("cv", config, run_dir, overrides, force, quiet)
-
-
-@app.command()
-def tune(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-         force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
-    """Tune the best cv families with hyperopt (one conditional space)."""
-    _run_stage("tune", config, run_dir, overrides, force, quiet)
-
-
-@app.command()
-def features(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-             force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
-    """Compare the candidate representations with the tuned model."""
-    _run_stage("features", config, run_dir, overrides, force, quiet)
-
-
-@app.command()
-def train(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-          force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
-    """Train the chosen model on all non-test data and score it on the test split."""
-    _run_stage("train", config, run_dir, overrides, force, quiet)
 
 
 @app.command()
@@ -168,13 +144,13 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
         from genautoml.pipeline.context import claim_run_dir, open_context
         from genautoml.pipeline.runner import all_fresh, ensure
 
-        ui = _ui(quiet)
-        ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, ui)
+        view = _view(quiet)
+        ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
         with ctx.run.locked():
             claim_run_dir(ctx, force)
             if all_fresh(ctx):
-                ui.note(f"{ctx.run} is complete for this config and data: nothing to do (use --force to redo)")
-                _show(ctx, "train")
+                view.note(f"{ctx.run} is complete for this config and data: nothing to do (use --force to redo)")
+                view.result("train", ctx.artifact("train"))
                 return
             result = ensure(ctx, "train")
         typer.echo(
@@ -199,10 +175,8 @@ def sample(
         from genautoml.pipeline.sample import sample as do_sample
 
         result = do_sample(run_dir, n, out, seed, length=length, prompt=prompt, temperature=temperature, top_k=top_k)
-        if "texts" in result:
-            from genautoml.data.text import format_samples
-
-            typer.echo(format_samples(result["texts"]), nl=False)
+        if "printed" in result:
+            typer.echo(result["printed"], nl=False)
         for path in result["files"]:
             typer.echo(path)
 
@@ -224,28 +198,22 @@ def evaluate(
         if as_json:
             typer.echo(json.dumps(result, indent=2))
             return
-        ui = _ui(False)
-        ui.table(f"{result['source']} vs {result['test_examples']} test examples", ["metric", "value", "better"],
-                 [(k, v, result["directions"].get(k, "minimize").replace("imize", "")) for k, v in result["metrics"].items()])
+        from genautoml.views.stages import show_metrics
+
+        show_metrics(_view(False), {**result, "title": f"{result['source']} vs {result['test_examples']} test examples"})
 
 
 @app.command()
 def models() -> None:
     """List the registered families, their modalities and default search spaces."""
     with _errors():
-        from genautoml.models.registry import all_families
-        from genautoml.pipeline.ui import UI
-        from genautoml.schema.space import ParamSpace
+        from genautoml.pipeline.catalog import families
 
         rows = []
-        for name, cls in all_families().items():
-            defaults = cls.param_defaults()
-            space = "\n".join(
-                f"{k}: {ParamSpace.model_validate(v).model_dump()} (default {defaults.get(k)!r})"
-                for k, v in cls.default_space.items()
-            )
-            rows.append((name, ", ".join(cls.modalities), cls.summary, space))
-        UI().table("families", ["family", "modalities", "what", "default search space"], rows)
+        for family in families():
+            space = "\n".join(f"{k}: {v['space']} (default {v['default']!r})" for k, v in family["space"].items())
+            rows.append((family["family"], ", ".join(family["modalities"]), family["summary"], space))
+        _view(False).table("families", ["family", "modalities", "what", "default search space"], rows)
 
 
 def run() -> None:  # console-script entry point

@@ -1,5 +1,8 @@
-"""The experiment config: YAML in, typed ``Config`` out, every default filled in.
+"""The experiment config: YAML in, typed and frozen ``Config`` out, every schema default filled in.
 
+This is schema and parsing only (no torch, no families): the families named under
+``models:`` and the modality's default representations are checked and filled in by the
+pipeline's resolve step (genautoml/pipeline/resolve.py), which returns a new ``Config``.
 Read with ``yaml.safe_load`` only. Every model forbids unknown keys, and every problem is
 reported as one line naming its key path (``search.cv_folds: ...``), all of them at once.
 """
@@ -178,23 +181,25 @@ class Config(Strict):
             raise ValueError(f"missing 'modality' (expected one of: {', '.join(FEATURE_MODELS)})")
         return value
 
-    @model_validator(mode="after")
-    def _typed_features(self) -> "Config":
-        model = FEATURE_MODELS[self.data.modality]
-        if self.features is not None:
-            if not self.features:
-                raise ValueError("features: expected at least one representation, or leave it out")
-            typed = []
-            for i, item in enumerate(self.features):
-                if isinstance(item, model):
-                    typed.append(item)
-                    continue
-                try:
-                    typed.append(model.model_validate(item))
-                except ValidationError as exc:
-                    raise ConfigError("invalid features", details=_lines(exc, prefix=f"features.{i}")) from None
-            object.__setattr__(self, "features", typed)
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_features(cls, raw: Any) -> Any:
+        """Each ``features`` entry validated by its modality's schema (known only from ``data``)."""
+        if not isinstance(raw, dict) or raw.get("features") is None:
+            return raw
+        data = raw.get("data")
+        model = FEATURE_MODELS.get(data.get("modality")) if isinstance(data, dict) else None
+        if model is None or not isinstance(raw["features"], list):
+            return raw  # the data or features errors are reported by the field validators
+        if not raw["features"]:
+            raise ValueError("features: expected at least one representation, or leave it out")
+        typed = []
+        for i, item in enumerate(raw["features"]):
+            try:
+                typed.append(item if isinstance(item, model) else model.model_validate(item))
+            except ValidationError as exc:
+                raise ConfigError("invalid features", details=_lines(exc, prefix=f"features.{i}")) from None
+        return {**raw, "features": typed}
 
 
 # ---- loading ---------------------------------------------------------------------------
@@ -324,12 +329,6 @@ def validate(raw: dict, source: str = "config") -> Config:
     except ConfigError as exc:
         lines = [f"{source}: {line}" for line in exc.details] or [f"{source}: {exc.message}"]
         raise ConfigError(lines[0], details=lines[1:]) from None
-    from genautoml.pipeline.resolve import check_models
-
-    problems = check_models(config)
-    if problems:
-        lines = [f"{source}: {line}" for line in problems]
-        raise ConfigError(lines[0], details=lines[1:])
     return config
 
 
@@ -339,20 +338,6 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     for assignment in overrides:
         apply_override(raw, assignment)
     return validate(raw, source=str(path))
-
-
-def resolved(config: Config) -> dict:
-    """The config with every default filled in, as plain YAML-able data."""
-    data = config.model_dump(mode="json")
-    if data.get("features") is None:
-        from genautoml.data.registry import get_modality
-
-        modality = get_modality(config.data.modality)
-        data["features"] = [f.model_dump(mode="json") for f in modality.default_features(config.data)]
-    from genautoml.pipeline.resolve import resolved_models
-
-    data["models"] = resolved_models(config)
-    return data
 
 
 def to_yaml(data: dict) -> str:

@@ -11,19 +11,13 @@ import os
 import platform
 import shutil
 import sys
-import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from genautoml import __version__, atomic
 from genautoml.errors import RunDirError
-
-STAGES = ("data", "cv", "tune", "features", "train")
-# What each stage writes; --force moves these aside before starting over.
-ARTIFACTS = ("data.json", "cv.json", "trials.jsonl", "tune.json", "features.json", "model", "metrics.json", "samples")
-
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -76,9 +70,9 @@ class RunDir:
     def write_json(self, name: str, data: dict[str, Any]) -> Path:
         return atomic.write_json(self.path / name, data)
 
-    def supersede(self) -> Optional[Path]:
-        """Move every stage artifact aside (for ``--force``) instead of deleting finished work."""
-        present = [name for name in ARTIFACTS if (self.path / name).exists()]
+    def supersede(self, names: Iterable[str]) -> Optional[Path]:
+        """Move the named stage outputs aside (for ``--force``) instead of deleting finished work."""
+        present = [name for name in names if (self.path / name).exists()]
         if not present:
             return None
         target = self.path / "superseded" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
@@ -155,12 +149,3 @@ def versions() -> dict[str, str]:
         if imported is not None:
             found[module] = getattr(imported, "__version__", "?")
     return found
-
-
-class Timer:
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    @property
-    def seconds(self) -> float:
-        return time.perf_counter() - self.start

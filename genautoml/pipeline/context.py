@@ -1,25 +1,25 @@
-"""What every stage works with: the typed config, the run directory, the data, the device."""
+"""What every stage works with: the resolved config, the run directory, the data, the device."""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
 from genautoml import atomic
-from genautoml.config import Config, config_hash, load_config, resolved, to_yaml
+from genautoml.config import Config, config_hash, to_yaml
 from genautoml.errors import RunDirError
 from genautoml.pipeline.dataset import Dataset, load_dataset
-from genautoml.pipeline.ui import UI
+from genautoml.pipeline.events import Events, Silent
+from genautoml.pipeline.resolve import load_resolved, resolved_dict
+from genautoml.pipeline.stages import all_outputs, get_stage, up_to
 from genautoml.rundir import RunDir
 
 # Keys that bound the search without changing what a trial computes: changing them
 # continues a run (more trials, more time) instead of asking for --force.
 BUDGET_KEYS = (("search", "max_trials"), ("search", "time_budget"), ("search", "trial_timeout"), ("device",))
-
-STAGE_ORDER = ("data", "cv", "tune", "features", "train")
-ARTIFACT = {"data": "data.json", "cv": "cv.json", "tune": "tune.json", "features": "features.json", "train": "metrics.json"}
 
 
 def identity(resolved_config: dict) -> dict:
@@ -30,20 +30,6 @@ def identity(resolved_config: dict) -> dict:
             node = node[key]
         node.pop(path[-1], None)
     return data
-
-
-def stage_inputs(resolved_config: dict, stage: str) -> Any:
-    """The part of the resolved config that ``stage`` reads."""
-    search = resolved_config["search"]
-    if stage == "data":
-        return [resolved_config["seed"], resolved_config["data"], search["cv_folds"]]
-    if stage == "cv":
-        return [resolved_config["models"], resolved_config["features"][0], search["metric"], search["max_eval_examples"]]
-    if stage == "tune":  # every search setting, the budget included: a bigger budget is a different result
-        return search
-    if stage == "features":
-        return resolved_config["features"]
-    return resolved_config["train"]
 
 
 def first_difference(old: Any, new: Any, path: str = "") -> Optional[str]:
@@ -60,14 +46,18 @@ def first_difference(old: Any, new: Any, path: str = "") -> Optional[str]:
 
 @dataclass
 class Context:
+    #: resolved: every default filled in (genautoml/pipeline/resolve.py)
     config: Config
-    resolved: dict
     run: RunDir
     base_dir: Path
-    ui: UI
+    events: Events = field(default_factory=Silent)
     device: str = "cpu"
     _dataset: Optional[Dataset] = field(default=None, repr=False)
-    interrupted: bool = False
+
+    @cached_property
+    def resolved(self) -> dict[str, Any]:
+        """The resolved config as plain data (config.yaml; the stage keys hash it)."""
+        return resolved_dict(self.config)
 
     @property
     def modality(self):
@@ -83,34 +73,30 @@ class Context:
         """What a stage's result depends on: its slice of the config, the data, and the stages
         before it. Changing a key a stage does not read leaves that stage's result valid."""
         parts: list[Any] = [self.dataset.fingerprint]
-        for earlier in STAGE_ORDER[: STAGE_ORDER.index(stage) + 1]:
-            parts.append([earlier, stage_inputs(self.resolved, earlier)])
+        for earlier in up_to(stage):
+            parts.append([earlier.name, earlier.inputs(self.resolved)])
         return config_hash({"parts": parts})
 
     def artifact(self, stage: str) -> Optional[dict]:
-        return self.run.read_json(ARTIFACT[stage])
+        return self.run.read_json(get_stage(stage).artifact)
 
     def fresh(self, stage: str) -> bool:
         found = self.artifact(stage)
         return bool(found and found.get("complete", True) and found.get("key") == self.stage_key(stage))
 
 
-def open_context(config_path: str | Path, overrides: list[str], run_dir: Optional[str], ui: UI) -> Context:
-    """Validate the config and load the data, before anything is written."""
+def open_context(config_path: str | Path, overrides: list[str], run_dir: Optional[str],
+                 events: Optional[Events] = None) -> Context:
+    """Validate and resolve the config and load the data, before anything is written."""
     from genautoml.device import resolve_device
 
-    config = load_config(config_path, overrides)
-    base_dir = Path(config_path).resolve().parent
-    if not config.data.source.startswith("builtin:") and not Path(config.data.source).expanduser().is_absolute():
-        # Stored absolute in the run directory, so later commands find it from anywhere.
-        config.data.source = str((base_dir / Path(config.data.source).expanduser()).resolve())
+    config = load_resolved(config_path, overrides)
     device = resolve_device(config.device)
     import torch
 
     torch.set_num_threads(config.search.threads)
-    resolved_config = resolved(config)
     run = RunDir(run_dir or Path("runs") / config.name)
-    ctx = Context(config, resolved_config, run, base_dir=base_dir, ui=ui, device=device)
+    ctx = Context(config, run, base_dir=Path(config_path).resolve().parent, events=events or Silent(), device=device)
     ctx.dataset  # data errors surface now, before a run directory is made
     return ctx
 
@@ -134,8 +120,8 @@ def claim_run_dir(ctx: Context, force: bool) -> None:
                 "use --force to start over (old results are moved to superseded/) or another --run-dir"
             )
         if difference and force:
-            moved = ctx.run.supersede()
+            moved = ctx.run.supersede(all_outputs())
             if moved:
-                ctx.ui.note(f"--force: earlier results moved to {moved}")
+                ctx.events.note(f"--force: earlier results moved to {moved}")
     atomic.write_text(path, to_yaml(ctx.resolved))
     ctx.run.start_command(sys.argv, ctx.config.seed, ctx.device)

@@ -7,20 +7,20 @@ from typing import Any, Optional
 
 import numpy as np
 
-from genautoml.config import load_config
 from genautoml.errors import RunDirError
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.dataset import load_dataset
+from genautoml.pipeline.resolve import load_resolved
 
 
 def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: int = 0) -> dict[str, Any]:
-    from genautoml.search.trial import Scorer
+    from genautoml.pipeline.trial import Scorer
 
     run_dir = Path(run_dir)
     config_path = run_dir / "config.yaml"
     if not config_path.exists():
         raise RunDirError(f"{run_dir}: not a genautoml run directory (no config.yaml)")
-    config = load_config(config_path)
+    config = load_resolved(config_path)
     dataset = load_dataset(config, base_dir=Path.cwd())
     data_json = run_dir / "data.json"
     if data_json.exists():

@@ -19,7 +19,7 @@ from typing import Any, Optional
 import numpy as np
 
 from genautoml.errors import TrialDiverged
-from genautoml.search.trial import Scorer, capped, selection_metric
+from genautoml.pipeline.trial import Scorer, capped, selection_metric
 
 
 class _Stop(Exception):
@@ -71,7 +71,7 @@ def check_interval(tuned_epochs: int) -> int:
 
 
 def train_extended(config, modality, family_cls, params: dict[str, Any], representation, train_raw, *,
-                   seed: int, device: str, ui=None):
+                   seed: int, device: str, events=None):
     """Fit ``representation`` and the family on part of ``train_raw``, judging it on the rest
     every ``check_interval`` epochs from the tuned count on; returns (model, ExtensionLog).
 
@@ -104,8 +104,8 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
             # Copies: the live tensors keep changing as training goes on.
             best.update(figure=figure, state={k: v.detach().clone() for k, v in model.state().items()}, stale=0)
             log.best_epoch = epoch
-            if ui is not None:
-                ui.note(f"epoch {epoch}: validation {selection.name} {figure:.4g} (best so far)")
+            if events is not None:
+                events.note(f"epoch {epoch}: validation {selection.name} {figure:.4g} (best so far)")
         else:
             best["stale"] += 1
         if best["stale"] >= settings.patience:

@@ -1,16 +1,23 @@
-"""From the config's ``models:`` list to the families, fixed parameters and spaces a search uses.
+"""The resolve step: a schema-valid ``Config`` -> a new frozen ``Config`` with every default
+filled in (the modality's default representations, each family's full search space, the
+data path made absolute), after checking the ``models:`` list against the registry.
 
-The family checks live here rather than in ``config.py`` because they need the registry.
+Both ``genautoml validate`` and every stage start here. The family checks live here
+rather than in ``config.py`` because they need the registries of families and modalities
+(neither imports torch until a model is trained).
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
 from pydantic import TypeAdapter, ValidationError
 
+from genautoml.config import Config, load_config
+from genautoml.errors import ConfigError
 from genautoml.schema.space import ParamSpace
 
 _RANGE_KINDS = ("uniform", "loguniform")
@@ -138,12 +145,35 @@ def _coerce(annotation: Any, value: Any) -> Any:
         return value
 
 
-def resolved_models(config) -> list[dict[str, Any]]:
-    return [
-        {
-            "family": c.family,
-            "params": c.fixed,
-            "space": {name: spec.model_dump() for name, spec in c.space.items()},
-        }
-        for c in candidates(config)
-    ]
+def resolve(config: Config, source: str = "config", base_dir: Optional[Path] = None) -> Config:
+    """``config`` checked against the registries and with every default filled in.
+
+    ``source`` prefixes each problem (the config file's path); ``base_dir``, when given,
+    makes a relative ``data.source`` absolute, so later commands find it from anywhere.
+    """
+    problems = check_models(config)
+    if problems:
+        lines = [f"{source}: {line}" for line in problems]
+        raise ConfigError(lines[0], details=lines[1:])
+    data = config.data
+    if base_dir is not None and not data.source.startswith("builtin:") and not Path(data.source).expanduser().is_absolute():
+        data = data.model_copy(update={"source": str((Path(base_dir) / Path(data.source).expanduser()).resolve())})
+    features = config.features
+    if features is None:
+        from genautoml.data.registry import get_modality
+
+        features = list(get_modality(config.data.modality).default_features(config.data))
+    models = [type(entry)(family=c.family, params=c.fixed, space=c.space)
+              for entry, c in zip(config.models, candidates(config))]
+    return config.model_copy(update={"data": data, "features": features, "models": models})
+
+
+def load_resolved(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read, validate and resolve a config file; a relative data path is taken from the file's folder."""
+    config = load_config(path, overrides)
+    return resolve(config, source=str(path), base_dir=Path(path).resolve().parent)
+
+
+def resolved_dict(config: Config) -> dict[str, Any]:
+    """A resolved config as plain YAML-able data (what the run directory's config.yaml holds)."""
+    return config.model_dump(mode="json")

@@ -3,42 +3,37 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 from genautoml.errors import GenautomlError
-from genautoml.pipeline.context import STAGE_ORDER, Context
-
-
-def _stage_functions() -> dict[str, Callable[[Context], dict[str, Any]]]:
-    from genautoml.pipeline import cv, data_stage, features, train, tune
-
-    return {"data": data_stage.run, "cv": cv.run, "tune": tune.run, "features": features.run, "train": train.run}
+from genautoml.pipeline.context import Context
+from genautoml.pipeline.stages import STAGES, up_to
 
 
 def ensure(ctx: Context, target: str, *, rerun_target: bool = False) -> dict[str, Any]:
     """Bring every stage up to ``target`` up to date and return ``target``'s artifact."""
-    functions = _stage_functions()
     result: dict[str, Any] = {}
-    for stage in STAGE_ORDER[: STAGE_ORDER.index(target) + 1]:
-        if ctx.fresh(stage) and not (rerun_target and stage == target):
-            result = ctx.artifact(stage)
+    for stage in up_to(target):
+        if ctx.fresh(stage.name) and not (rerun_target and stage.name == target):
+            result = ctx.artifact(stage.name)
             continue
         started = time.perf_counter()
-        ctx.run.stage_status(stage, "running")
+        ctx.run.stage_status(stage.name, "running")
         try:
-            result = functions[stage](ctx)
+            result = stage.run(ctx)
         except KeyboardInterrupt:
-            ctx.run.stage_status(stage, "interrupted", time.perf_counter() - started)
+            ctx.run.stage_status(stage.name, "interrupted", time.perf_counter() - started)
             raise
         except GenautomlError as exc:
-            ctx.run.stage_status(stage, "failed", time.perf_counter() - started, error=exc.message)
+            ctx.run.stage_status(stage.name, "failed", time.perf_counter() - started, error=exc.message)
             raise
         except Exception as exc:
-            ctx.run.stage_status(stage, "failed", time.perf_counter() - started, error=repr(exc))
+            ctx.run.stage_status(stage.name, "failed", time.perf_counter() - started, error=repr(exc))
             raise
-        ctx.run.stage_status(stage, "done", time.perf_counter() - started)
+        ctx.run.stage_status(stage.name, "done", time.perf_counter() - started)
+        ctx.events.result(stage.name, result)
     return result
 
 
 def all_fresh(ctx: Context) -> bool:
-    return all(ctx.fresh(stage) for stage in STAGE_ORDER)
+    return all(ctx.fresh(stage.name) for stage in STAGES)

@@ -36,5 +36,8 @@ def sample(run_dir: Path, n: int, out_dir: Optional[Path], seed: int, *, length:
     written = modality.write_samples(raw, out_dir)
     result: dict[str, Any] = {"family": description["family"], "n": n, "seed": seed, "files": [str(p) for p in written]}
     if generate is not None:
+        from genautoml.data.text import format_samples
+
         result["texts"] = list(raw)
+        result["printed"] = format_samples(result["texts"])  # what a terminal shows of them
     return result

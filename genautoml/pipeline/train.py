@@ -14,9 +14,9 @@ from genautoml.models.registry import get_family
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.scoring import metric
-from genautoml.seeds import derive_seed
 from genautoml.pipeline.extend import can_extend, train_extended
-from genautoml.search.trial import Scorer, capped, train_and_score
+from genautoml.pipeline.trial import Scorer, capped, train_and_score
+from genautoml.seeds import derive_seed
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def run(ctx: Context) -> dict[str, Any]:
     feature = modality.feature_model.model_validate(feature_json)
     representation = modality.representation(feature)
     dataset = ctx.dataset
-    ctx.ui.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; test {len(dataset.test_index)}")
+    ctx.events.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; test {len(dataset.test_index)}")
     started = time.perf_counter()
     seed = derive_seed(ctx.config.seed, "train")
     family_cls = get_family(family)
@@ -36,8 +36,8 @@ def run(ctx: Context) -> dict[str, Any]:
     extension = None
     if why_not is None:
         model, extension = train_extended(ctx.config, modality, family_cls, params, representation,
-                                          dataset.train_raw(), seed=seed, device=ctx.device, ui=ctx.ui)
-        ctx.ui.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
+                                          dataset.train_raw(), seed=seed, device=ctx.device, events=ctx.events)
+        ctx.events.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
                     f"best at epoch {extension.best_epoch}, stopped by {extension.stopped_by}")
         scorer = Scorer(modality, representation, capped(ctx.config, modality, dataset.test_raw()), dataset.train_raw(), seed)
         metrics = scorer(model, metric_names)
@@ -84,14 +84,4 @@ def run(ctx: Context) -> dict[str, Any]:
         "training": extension.to_json() if extension is not None else {"extended": False, "reason": why_not},
     }
     ctx.run.write_json("metrics.json", artifact)
-    show(ctx, artifact)
     return artifact
-
-
-def show(ctx: Context, artifact: dict[str, Any]) -> None:
-    directions = artifact.get("directions", {})
-    ctx.ui.table(
-        f"test metrics: {artifact['family']} ({artifact['test_examples']} held-out examples)",
-        ["metric", "value", "better"],
-        [(name, value, directions.get(name, "minimize").replace("imize", "")) for name, value in artifact["metrics"].items()],
-    )

@@ -12,28 +12,14 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from genautoml.errors import TrialDiverged, TrialPruned, TrialTimeout
+from genautoml.records import FoldRecord, Status, TrialRecord, TrialRequest
 from genautoml.seeds import derive_seed
-
-
-@dataclass(frozen=True)
-class TrialRequest:
-    trial_id: int
-    stage: str
-    family: str
-    params: dict[str, Any]
-    feature: dict[str, Any]  # the representation's config, as JSON
-    folds: tuple[int, ...]
-    #: "selection": only the selection metric (tune); "all": every metric (cv, train)
-    metrics: str = "selection"
-    #: score the model during training (for early stopping)
-    track_curve: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def fold_seed(config, request: TrialRequest, fold: int) -> int:
@@ -144,78 +130,71 @@ def train_and_score(
 
 
 def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", stopper=None,
-              deadline: Optional[float] = None) -> dict[str, Any]:
+              deadline: Optional[float] = None) -> TrialRecord:
     """Train and score ``request`` on each of its folds; never raises for a bad trial."""
+    selection = selection_metric(config, dataset.modality)
+    started = time.perf_counter()
+    record = TrialRecord(id=request.trial_id, stage=request.stage, family=request.family, params=request.params,
+                         feature=request.feature, seed=derive_seed(config.seed, request.stage, request.trial_id))
+    try:
+        for fold in request.folds:
+            _run_fold(config, dataset, request, record, fold, stopper=stopper, deadline=deadline, device=device)
+    except TrialPruned as exc:
+        record.status, record.error = Status.PRUNED, str(exc)
+    except TrialTimeout as exc:
+        record.status, record.error = Status.TIMED_OUT, str(exc)
+    except TrialDiverged as exc:
+        record.status, record.error = Status.FAILED, f"diverged: {exc}"
+    except MemoryError:
+        record.status, record.error = Status.FAILED, "out of memory"
+    except Exception as exc:  # a bad trial must not end the search; the reason is kept
+        kind = "out of memory" if "out of memory" in str(exc).lower() else exc.__class__.__name__
+        record.status, record.error = Status.FAILED, f"{kind}: {exc}"
+        record.traceback = traceback.format_exc(limit=6)
+    record.seconds = round(time.perf_counter() - started, 3)
+    record.figure = trial_figure(record, selection.name)
+    record.loss = None if record.figure is None else selection.loss(record.figure)
+    return record
+
+
+def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold: int, *, stopper,
+              deadline: Optional[float], device: str) -> None:
+    """Train and score one fold into a new ``FoldRecord`` of ``record``; raises to end the trial."""
     from genautoml.models.registry import get_family
 
     modality = dataset.modality
     selection = selection_metric(config, modality)
-    family_cls = get_family(request.family)
+    metric_names = list(modality.metrics()) if request.metrics == "all" else [selection.name]
+    fold_started = time.perf_counter()
+    fold_record = FoldRecord(fold=fold, seed=fold_seed(config, request, fold))
+    record.folds.append(fold_record)
+
+    def on_epoch(epoch: int, figure: Optional[float]) -> None:
+        fold_record.epochs = epoch
+        if figure is not None:
+            fold_record.curve.append([epoch, figure])
+            if stopper is not None:
+                stopper.check(fold, fold_record.curve)
+        if deadline is not None and time.time() > deadline:
+            raise TrialTimeout(f"stopped at epoch {epoch}: past the time limit")
+
+    train_raw, valid_raw = dataset.fold_raw(fold)
     feature = modality.feature_model.model_validate(request.feature)
-    every_metric = request.metrics == "all"
-    metric_names = list(modality.metrics()) if every_metric else [selection.name]
-    started = time.perf_counter()
-    record: dict[str, Any] = {
-        "id": request.trial_id,
-        "stage": request.stage,
-        "family": request.family,
-        "params": request.params,
-        "feature": request.feature,
-        "folds": [],
-        "status": "ok",
-        "error": None,
-        "seed": derive_seed(config.seed, request.stage, request.trial_id),
-        **request.extra,
-    }
-    fold_record: dict[str, Any] = {}
-    try:
-        for fold in request.folds:
-            fold_started = time.perf_counter()
-            fold_record = {"fold": fold, "seed": fold_seed(config, request, fold), "curve": [], "metrics": {}}
-            record["folds"].append(fold_record)
-            curve = fold_record["curve"]
-
-            def on_epoch(epoch: int, figure: Optional[float], fold=fold, curve=curve) -> None:
-                fold_record["epochs"] = epoch
-                if figure is not None:
-                    curve.append([epoch, figure])
-                    if stopper is not None:
-                        stopper.check(fold, curve)
-                if deadline is not None and time.time() > deadline:
-                    raise TrialTimeout(f"stopped at epoch {epoch}: past the time limit")
-
-            train_raw, valid_raw = dataset.fold_raw(fold)
-            _, metrics = train_and_score(
-                config, modality, family_cls, request.params, modality.representation(feature),
-                train_raw, valid_raw, seed=fold_record["seed"], device=device,
-                metric_names=metric_names,
-                on_epoch=on_epoch, track_curve=request.track_curve,
-            )
-            fold_record["metrics"] = metrics
-            fold_record["seconds"] = round(time.perf_counter() - fold_started, 3)
-            figure = metrics.get(selection.name, math.nan)
-            if not math.isfinite(figure):
-                raise TrialDiverged(f"{selection.name} is {figure}")
-            fold_record["figure"] = figure  # the selection figure at its last epoch: the stopping rule reads it
-    except TrialPruned as exc:
-        record.update(status="pruned", error=str(exc))
-    except TrialTimeout as exc:
-        record.update(status="timed_out", error=str(exc))
-    except TrialDiverged as exc:
-        record.update(status="failed", error=f"diverged: {exc}")
-    except MemoryError:
-        record.update(status="failed", error="out of memory")
-    except Exception as exc:  # a bad trial must not end the search; the reason is kept
-        kind = "out of memory" if "out of memory" in str(exc).lower() else exc.__class__.__name__
-        record.update(status="failed", error=f"{kind}: {exc}", traceback=traceback.format_exc(limit=6))
-    record["seconds"] = round(time.perf_counter() - started, 3)
-    record["figure"] = trial_figure(record, selection.name)
-    record["loss"] = None if record["figure"] is None else selection.loss(record["figure"])
-    return record
+    _, metrics = train_and_score(
+        config, modality, get_family(request.family), request.params, modality.representation(feature),
+        train_raw, valid_raw, seed=fold_record.seed, device=device, metric_names=metric_names,
+        on_epoch=on_epoch, track_curve=request.track_curve,
+    )
+    fold_record.metrics = metrics
+    fold_record.seconds = round(time.perf_counter() - fold_started, 3)
+    figure = metrics.get(selection.name, math.nan)
+    if not math.isfinite(figure):
+        raise TrialDiverged(f"{selection.name} is {figure}")
+    fold_record.figure = figure  # the selection figure at its last epoch: the stopping rule reads it
 
 
-def run_trial_after(config, dataset, request: TrialRequest, history: list[dict[str, Any]], *,
-                    device: str = "cpu", deadline: Optional[float] = None) -> dict[str, Any]:
+def run_trial_after(config, dataset, request: TrialRequest, history: list[TrialRecord], *,
+                    device: str = "cpu", deadline: Optional[float] = None) -> TrialRecord:
     """``run_trial`` with the early-stopping rule set against ``history`` (earlier trials)."""
     from genautoml.search.stopping import stopper_for
 
@@ -224,13 +203,49 @@ def run_trial_after(config, dataset, request: TrialRequest, history: list[dict[s
     return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
 
 
-def trial_figure(record: dict[str, Any], metric: str) -> Optional[float]:
+def trial_figure(record: TrialRecord, metric: str) -> Optional[float]:
     """The trial's selection figure: mean over finished folds, or the last curve point if pruned."""
-    if record["status"] == "ok":
-        values = [f["metrics"].get(metric) for f in record["folds"]]
-    elif record["status"] == "pruned" and record["folds"] and record["folds"][-1]["curve"]:
-        values = [record["folds"][-1]["curve"][-1][1]]
+    if record.status is Status.OK:
+        values = [f.metrics.get(metric) for f in record.folds]
+    elif record.status is Status.PRUNED and record.folds and record.folds[-1].curve:
+        values = [record.folds[-1].curve[-1][1]]
     else:
         return None
     values = [v for v in values if v is not None and math.isfinite(v)]
     return float(np.mean(values)) if values else None
+
+
+# Per worker process: the config and data set of the search it serves, loaded on first use.
+_LOADED: dict[str, Any] = {}
+
+
+class WorkerTrial:
+    """The trial function as a picklable callable, for executors whose workers are other
+    processes (a local process pool, Ray tasks): each worker loads the data itself from the
+    config, once, and runs trials with the early-stopping rule set against ``history``."""
+
+    def __init__(self, config, base_dir: str, device: str, threads: int):
+        self.config_json = config.model_dump(mode="json")
+        self.base_dir = str(base_dir)
+        self.device = device
+        self.threads = threads
+
+    def _loaded(self):
+        import json
+
+        key = json.dumps([self.config_json, self.base_dir], sort_keys=True)
+        if key not in _LOADED:
+            import torch
+
+            from genautoml.config import validate
+            from genautoml.pipeline.dataset import load_dataset
+
+            torch.set_num_threads(self.threads)
+            config = validate(self.config_json)
+            _LOADED.clear()  # one data set per worker at a time
+            _LOADED[key] = (config, load_dataset(config, Path(self.base_dir)))
+        return _LOADED[key]
+
+    def __call__(self, request: TrialRequest, deadline: Optional[float], history: list[TrialRecord]) -> TrialRecord:
+        config, dataset = self._loaded()
+        return run_trial_after(config, dataset, request, history, device=self.device, deadline=deadline)

@@ -1,62 +1,54 @@
-"""Executors: how a block of tune trials runs. Each calls the same pure ``run_trial``.
+"""Executors: how a block of tune trials runs. Each calls the trial function it is given.
+
+The trial function comes from the caller (the pipeline), so the search engine knows no
+families, data or training: it is called as ``trial(request, deadline, history)`` and
+returns a ``TrialRecord``.
 
 - sequential (``parallel: 1``): in this process, one after another;
-- process pool (``parallel: N``): N worker processes, one trial each; every worker loads
-  the data once (it is a pure function of the config) and uses ``search.threads`` threads.
+- process pool (``parallel: N``): N worker processes, one trial each. The trial function
+  must then be picklable (``genautoml.pipeline.trial.WorkerTrial``: every worker loads the
+  data once, from the config).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
+from genautoml.records import TrialRecord, TrialRequest
 from genautoml.search.stopping import curves_only
-from genautoml.search.trial import TrialRequest
 
-# Per worker process: the dataset for the config it serves (loaded once, in the initializer).
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(config_json: dict, base_dir: str, threads: int) -> None:
-    import torch
-
-    from genautoml.config import validate
-    from genautoml.pipeline.dataset import load_dataset
-
-    torch.set_num_threads(threads)
-    config = validate(config_json)
-    _WORKER["config"] = config
-    _WORKER["dataset"] = load_dataset(config, base_dir)
+#: ``trial(request, deadline, history) -> record``
+TrialFunction = Callable[[TrialRequest, Optional[float], list[TrialRecord]], TrialRecord]
+#: ``run_batch([(request, deadline), ...], done)``: runs a block, calling ``done(record)`` as each ends
+RunBatch = Callable[[list[tuple[TrialRequest, Optional[float]]], Callable[[TrialRecord], None]], None]
 
 
-def _run_in_worker(request: TrialRequest, deadline: Optional[float], history: list[dict], device: str) -> dict:
-    from genautoml.search.trial import run_trial_after
+def sequential(trial: TrialFunction, history: Callable[[], list[TrialRecord]]) -> RunBatch:
+    """The plain executor: one trial after another, in this process."""
 
-    return run_trial_after(_WORKER["config"], _WORKER["dataset"], request, history, device=device, deadline=deadline)
+    def run_batch(requests, done) -> None:
+        for request, deadline in requests:
+            done(trial(request, deadline, history()))
+
+    return run_batch
 
 
 class ProcessPool:
     """A pool of ``parallel`` worker processes, used as a ``run_batch`` callable."""
 
-    def __init__(self, config, base_dir, parallel: int, device: str, history: Callable[[], list[dict]]):
+    def __init__(self, trial: TrialFunction, parallel: int, history: Callable[[], list[TrialRecord]]):
         import multiprocessing
 
-        threads = config.search.threads
-        config_json = config.model_dump(mode="json")
         # spawn: a fresh interpreter per worker; forking a process that already ran torch is unsafe.
-        self.pool = ProcessPoolExecutor(
-            max_workers=parallel,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(config_json, str(base_dir), threads),
-        )
-        self.device = device
+        self.pool = ProcessPoolExecutor(max_workers=parallel, mp_context=multiprocessing.get_context("spawn"))
+        self.trial = trial
         self.history = history
 
     def __call__(self, requests, done) -> None:
+        # Every trial of a block sees the same history: the trials of the blocks before it.
         history = curves_only(self.history())
-        pending = {self.pool.submit(_run_in_worker, request, deadline, history, self.device)
-                   for request, deadline in requests}
+        pending = {self.pool.submit(self.trial, request, deadline, history) for request, deadline in requests}
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)

@@ -2,50 +2,28 @@
 
 Suggestions still come from our hyperopt loop (search/tuner.py), and results land in the
 same trials.jsonl, so resume, reproducibility and every later stage work as with the local
-executor. The median stopping rule runs inside each task against the curves of earlier
-trials, as it does locally. Workers load the data from the config themselves: the data
-path must be one every node can read.
+executor. The stopping rule runs inside each task against the curves of earlier trials, as
+it does locally. The trial function must be picklable; the pipeline's loads the data from
+the config in each worker, so the data path must be one every node can read.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Callable
 
 from genautoml.errors import ConfigError
+from genautoml.records import TrialRecord
+from genautoml.search.executors import TrialFunction
 from genautoml.search.stopping import curves_only
-from genautoml.search.trial import TrialRequest
-
-# Per Ray worker process: datasets already loaded, by config (workers are reused).
-_LOADED: dict[str, Any] = {}
-
-
-def _trial_task(config_json: dict, base_dir: str, request: TrialRequest, deadline: Optional[float],
-                history: list[dict], device: str, threads: int) -> dict:
-    import json
-
-    import torch
-
-    from genautoml.config import validate
-    from genautoml.pipeline.dataset import load_dataset
-    from genautoml.search.trial import run_trial_after
-
-    torch.set_num_threads(threads)
-    key = json.dumps(config_json, sort_keys=True)
-    if key not in _LOADED:
-        config = validate(config_json)
-        _LOADED.clear()  # one dataset per worker at a time
-        _LOADED[key] = (config, load_dataset(config, base_dir))
-    config, dataset = _LOADED[key]
-    return run_trial_after(config, dataset, request, history, device=device, deadline=deadline)
 
 
 class RayExecutor:
     """A ``run_batch`` callable that runs each trial of a block as a Ray task."""
 
-    def __init__(self, config, base_dir, history: Callable[[], list[dict]]):
+    def __init__(self, search, trial: TrialFunction, history: Callable[[], list[TrialRecord]]):
+        """``search``: the config's ``search`` section (address and resources per trial)."""
         import ray
 
-        search = config.search
         self.started_ray = False
         if not ray.is_initialized():
             try:
@@ -57,17 +35,13 @@ class RayExecutor:
                 raise ConfigError(f"search.ray.address: cannot connect to Ray at {search.ray.address!r} ({exc})") from None
             self.started_ray = True
         self.ray = ray
-        self.task = ray.remote(num_cpus=search.resources.cpu, num_gpus=search.resources.gpu)(_trial_task)
-        self.config_json = config.model_dump(mode="json")
-        self.base_dir = str(base_dir)
-        self.device = "cuda" if search.resources.gpu > 0 else "cpu"
-        self.threads = max(1, int(search.resources.cpu))
+        self.task = ray.remote(num_cpus=search.resources.cpu, num_gpus=search.resources.gpu)(_call)
+        self.trial = trial
         self.history = history
 
     def __call__(self, requests, done) -> None:
         history = curves_only(self.history())
-        pending = [self.task.remote(self.config_json, self.base_dir, request, deadline, history, self.device, self.threads)
-                   for request, deadline in requests]
+        pending = [self.task.remote(self.trial, request, deadline, history) for request, deadline in requests]
         try:
             while pending:
                 ready, pending = self.ray.wait(pending, num_returns=1)
@@ -81,3 +55,7 @@ class RayExecutor:
     def close(self) -> None:
         if self.started_ray:
             self.ray.shutdown()
+
+
+def _call(trial: TrialFunction, request, deadline, history) -> TrialRecord:
+    return trial(request, deadline, history)

@@ -24,15 +24,16 @@ at least ``min_trials`` completed trials give a figure there.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 import numpy as np
 
 from genautoml.errors import TrialPruned
+from genautoml.records import FoldRecord, TrialRecord
 
 
 class MedianStopper:
-    def __init__(self, history: Iterable[dict[str, Any]], *, grace_epochs: int, minimize: bool, min_trials: int = 3,
+    def __init__(self, history: Iterable[TrialRecord], *, grace_epochs: int, minimize: bool, min_trials: int = 3,
                  family: str | None = None):
         """``history``: earlier trial records (or their ``curves_only`` copies); ``family``:
         compare only with trials of this family (None: with all of them)."""
@@ -42,13 +43,13 @@ class MedianStopper:
         # fold -> the best-so-far points of each completed trial
         self.reference: dict[int, list[list[tuple[int, float]]]] = {}
         for record in history:
-            if record.get("status") != "ok" or (family is not None and record.get("family") != family):
+            if not record.ok or (family is not None and record.family != family):
                 continue
-            for fold in record.get("folds", []):
-                curve = list(fold.get("curve", []))
-                if fold.get("figure") is not None and fold.get("epochs"):
-                    curve.append([fold["epochs"], fold["figure"]])
-                self.reference.setdefault(fold["fold"], []).append(self._best_so_far(curve))
+            for fold in record.folds:
+                curve = list(fold.curve)
+                if fold.figure is not None and fold.epochs:
+                    curve.append([fold.epochs, fold.figure])
+                self.reference.setdefault(fold.fold, []).append(self._best_so_far(curve))
 
     def _best_so_far(self, curve: list[list[float]]) -> list[tuple[int, float]]:
         out, best = [], None
@@ -96,7 +97,7 @@ class NoStopper:
         return None
 
 
-def stopper_for(config, minimize: bool, history: Iterable[dict[str, Any]], family: str):
+def stopper_for(config, minimize: bool, history: Iterable[TrialRecord], family: str):
     """The early-stopping rule ``search.early_stopping`` asks for, for one trial of ``family``."""
     if config.search.early_stopping == "median":
         return MedianStopper(history, grace_epochs=config.search.grace_epochs, minimize=minimize,
@@ -104,13 +105,12 @@ def stopper_for(config, minimize: bool, history: Iterable[dict[str, Any]], famil
     return NoStopper()
 
 
-def curves_only(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def curves_only(records: Iterable[TrialRecord]) -> list[TrialRecord]:
     """What the stopping rule reads of earlier trials: small enough to ship to workers.
 
     Completed trials only; per fold its curve, its last epoch and its final figure.
     """
-    return [{"family": r["family"], "status": r["status"],
-             "folds": [{"fold": f["fold"], "curve": f.get("curve", []), "epochs": f.get("epochs"),
-                        "figure": f.get("figure")}
-                       for f in r.get("folds", [])]}
-            for r in records if r.get("status") == "ok"]
+    return [TrialRecord(id=r.id, stage=r.stage, family=r.family, params={}, feature={}, status=r.status,
+                        folds=[FoldRecord(fold=f.fold, seed=f.seed, curve=f.curve, epochs=f.epochs, figure=f.figure)
+                               for f in r.folds])
+            for r in records if r.ok]

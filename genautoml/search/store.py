@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional
 
 from genautoml import atomic
 from genautoml.errors import RunDirError
+from genautoml.records import TrialRecord
 
 
 class TrialStore:
@@ -20,7 +21,7 @@ class TrialStore:
         self.path = Path(path)
         self.warn = warn or (lambda message: None)
 
-    def load(self) -> list[dict[str, Any]]:
+    def load(self) -> list[TrialRecord]:
         if not self.path.exists():
             return []
         records = []
@@ -29,8 +30,8 @@ class TrialStore:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                record = TrialRecord.from_json(json.loads(line))
+            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError):
                 is_last = all(not rest.strip() for rest in lines[number:])
                 if is_last:
                     self.warn(f"{self.path}:{number}: ignoring a trial record cut short by an interruption")
@@ -41,8 +42,8 @@ class TrialStore:
             records.append(record)
         return records
 
-    def append(self, record: dict[str, Any]) -> None:
-        atomic.append_line(self.path, json.dumps(_finite(record), allow_nan=False))
+    def append(self, record: TrialRecord) -> None:
+        atomic.append_line(self.path, json.dumps(_finite(record.to_json()), allow_nan=False))
 
 
 def _finite(value: Any) -> Any:

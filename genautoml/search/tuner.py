@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from genautoml.seeds import derive_seed
+from genautoml.records import Status, TrialRecord, TrialRequest
+from genautoml.search.executors import RunBatch
 from genautoml.search.space import family_space, plain
-from genautoml.search.trial import TrialRequest
+from genautoml.seeds import derive_seed
 
 
 @dataclass
@@ -46,11 +47,11 @@ class HyperoptState:
         self.domain = base.Domain(lambda point: 0.0, self.space)
         self.trials = base.Trials()
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: TrialRecord) -> None:
         from hyperopt import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
 
-        tid = record["id"]
-        vals = record["vals"]
+        tid = record.id
+        vals = record.vals
         misc = {
             "tid": tid,
             "cmd": self.domain.cmd,
@@ -59,8 +60,8 @@ class HyperoptState:
             "vals": vals,
         }
         # Pruned trials keep their last figure, so TPE still learns from them.
-        if record.get("loss") is not None and record["status"] in ("ok", "pruned"):
-            result = {"status": STATUS_OK, "loss": record["loss"]}
+        if record.loss is not None and record.status in (Status.OK, Status.PRUNED):
+            result = {"status": STATUS_OK, "loss": record.loss}
         else:
             result = {"status": STATUS_FAIL}
         docs = self.trials.new_trial_docs([tid], [None], [result], [misc])
@@ -81,16 +82,13 @@ class HyperoptState:
         return vals, plain(point)
 
 
-RunBatch = Callable[[list[tuple[TrialRequest, Optional[float]]], Callable[[dict[str, Any]], None]], None]
-
-
 def run_search(
     config,
     families: dict[str, dict[str, Any]],
     feature: dict[str, Any],
-    records: list[dict[str, Any]],
+    records: list[TrialRecord],
     run_batch: RunBatch,
-    on_record: Callable[[dict[str, Any]], None],
+    on_record: Callable[[TrialRecord], None],
     budget: Budget,
     parallel: int = 1,
 ) -> str:
@@ -103,11 +101,9 @@ def run_search(
     ``run_batch(requests, done)`` must call ``done(record)`` as each trial finishes;
     ``on_record`` must persist the record before returning.
     """
-    finished = {r["id"]: r for r in records}
-    spent = sum(r.get("seconds", 0.0) for r in records)
+    finished = {r.id: r for r in records}
+    spent = sum(r.seconds for r in records)
     started = time.time()
-    folds = tuple(range(config.search.tune_folds))
-    n_startup = startup_trials(config)
     block_start = 0
     while True:
         block = [tid for tid in range(block_start, min(block_start + parallel, budget.max_trials))]
@@ -124,27 +120,11 @@ def run_search(
         for tid in sorted(finished):
             if tid < block_start:
                 state.add(finished[tid])
-        limits = [limit for limit in (budget.trial_timeout,
-                                      None if budget.time_budget is None else budget.time_budget - elapsed)
-                  if limit is not None]
-        deadline = time.time() + min(limits) if limits else None
-        requests, suggested = [], {}
-        for tid in missing:
-            vals, point = state.suggest(tid, config.search.algo, derive_seed(config.seed, "suggest", tid), n_startup)
-            suggested[tid] = vals
-            requests.append((TrialRequest(
-                trial_id=tid,
-                stage="tune",
-                family=point["family"],
-                params=point["params"],
-                feature=feature,
-                folds=folds,
-                track_curve=config.search.early_stopping != "none",
-            ), deadline))
+        requests, suggested = _suggest_block(config, state, missing, feature, _deadline(budget, elapsed))
 
-        def done(record: dict[str, Any]) -> None:
-            record["vals"] = suggested[record["id"]]
-            finished[record["id"]] = record
+        def done(record: TrialRecord) -> None:
+            record.vals = suggested[record.id]
+            finished[record.id] = record
             records.append(record)
             on_record(record)
 
@@ -152,11 +132,24 @@ def run_search(
         block_start += parallel
 
 
-def sequential(run_one: Callable[[TrialRequest, Optional[float]], dict[str, Any]]) -> RunBatch:
-    """The plain executor: one trial after another, in this process."""
+def _deadline(budget: Budget, elapsed: float) -> Optional[float]:
+    """When the trials of a block must stop: the trial timeout or the budget left, whichever is first."""
+    limits = [limit for limit in (budget.trial_timeout,
+                                  None if budget.time_budget is None else budget.time_budget - elapsed)
+              if limit is not None]
+    return time.time() + min(limits) if limits else None
 
-    def run_batch(requests, done) -> None:
-        for request, deadline in requests:
-            done(run_one(request, deadline))
 
-    return run_batch
+def _suggest_block(config, state: HyperoptState, missing: list[int], feature: dict[str, Any],
+                   deadline: Optional[float]) -> tuple[list[tuple[TrialRequest, Optional[float]]], dict[int, dict]]:
+    """A request for each missing trial id, each suggested with its own derived seed."""
+    folds = tuple(range(config.search.tune_folds))
+    n_startup = startup_trials(config)
+    requests, suggested = [], {}
+    for tid in missing:
+        vals, point = state.suggest(tid, config.search.algo, derive_seed(config.seed, "suggest", tid), n_startup)
+        suggested[tid] = vals
+        request = TrialRequest(trial_id=tid, stage="tune", family=point["family"], params=point["params"],
+                               feature=feature, folds=folds, track_curve=config.search.early_stopping != "none")
+        requests.append((request, deadline))
+    return requests, suggested

@@ -1,0 +1,78 @@
+"""The console view: stage headers, tables, one line per trial. Rich on a terminal,
+plain text in CI logs (rich turns colours and live parts off when not a terminal).
+
+It implements the pipeline's ``Events`` protocol; the CLI hands it to the stages.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable, Optional, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from genautoml.pipeline.events import TrialProgress
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+class ConsoleView:
+    def __init__(self, console: Optional[Console] = None, quiet: bool = False):
+        self.console = console or Console(highlight=False, soft_wrap=True)
+        self.quiet = quiet
+        self.started = time.time()
+
+    # ---- Events ---------------------------------------------------------------------
+    def stage(self, name: str, detail: str = "") -> None:
+        if not self.quiet:
+            self.console.rule(f"[bold]{name}[/bold] {detail}".strip(), align="left")
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self.console.print(message, markup=False)
+
+    def warn(self, message: str) -> None:
+        self.console.print(f"warning: {message}", style="yellow", markup=False)
+
+    def trial(self, progress: TrialProgress) -> None:
+        if not self.quiet:
+            self.console.print(trial_line(progress, time.time() - self.started), markup=False)
+
+    def result(self, stage: str, artifact: dict[str, Any]) -> None:
+        from genautoml.views.stages import STAGE_VIEWS
+
+        STAGE_VIEWS[stage](self, artifact)
+
+    # ---- drawing --------------------------------------------------------------------
+    def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*[fmt(v) for v in row])
+        self.console.print(table)
+
+
+def trial_line(progress: TrialProgress, elapsed: float) -> str:
+    """``[done/total] family figure status seconds | best ... | elapsed ... | params``."""
+    record, best = progress.record, progress.best
+    params = ", ".join(f"{k}={fmt(v)}" for k, v in sorted(record.params.items()))
+    status = record.status.value if record.ok else f"{record.status.value} ({record.error or ''})"
+    best_text = f"best {fmt(best.figure)} ({progress.best_label or best.family} #{best.id})" if best else "best -"
+    extra = ""
+    if progress.counts:
+        counts = progress.counts
+        extra += f" pruned {counts.get('pruned', 0)} failed {counts.get('failed', 0) + counts.get('timed_out', 0)}"
+    if progress.remaining is not None:
+        extra += f" left {progress.remaining:.0f}s"
+    if progress.per_family and len(progress.per_family) > 1:
+        extra += " | best per family " + ", ".join(f"{k} {fmt(v)}" for k, v in progress.per_family.items())
+    return (f"[{progress.done}/{progress.total}] {progress.label or record.family} {fmt(record.figure)} {status} "
+            f"{record.seconds:.1f}s | {best_text} | {elapsed:.0f}s{extra} | {params}")

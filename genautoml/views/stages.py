@@ -1,0 +1,67 @@
+"""How each stage's artifact is shown: one function per stage of genautoml/pipeline/stages.py."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from genautoml.views.console import ConsoleView
+
+
+def better_word(direction: str) -> str:
+    return direction.replace("imize", "")
+
+
+def show_data(view: ConsoleView, artifact: dict[str, Any]) -> None:
+    rows = [(k, v) for k, v in artifact.items() if k not in ("key", "test_index", "split")]
+    rows += [(f"split.{k}", v) for k, v in artifact["split"].items()]
+    view.table("data", ["", "value"], rows)
+
+
+def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:
+    names = sorted({n for row in artifact["leaderboard"] for n in row["metrics"]} - {artifact["metric"]})
+    view.table(
+        f"cv leaderboard ({artifact['metric']}, {artifact['direction']}; mean over folds)",
+        ["rank", "family", artifact["metric"], "±", *names, "seconds", "status"],
+        [
+            (row["rank"], row["family"], row["figure"], row["std"], *[row["metrics"].get(n) for n in names],
+             row["seconds"], row["status"] if row["status"] == "ok" else f"{row['status']}: {row['error']}")
+            for row in artifact["leaderboard"]
+        ],
+    )
+
+
+def show_tune(view: ConsoleView, artifact: dict[str, Any]) -> None:
+    rows = [(f, b["figure"], b["id"], ", ".join(f"{k}={v}" for k, v in sorted(b["params"].items())))
+            for f, b in artifact["best_per_family"].items()]
+    metric = artifact["metric"]
+    view.table(f"tune: best per family ({metric}, holdout fold)", ["family", metric, "trial", "params"], rows)
+    chosen = artifact["chosen"]
+    view.note(
+        f"chosen: {chosen['family']} ({chosen['source']}) {metric} {chosen['figure']:.4g} on all folds; "
+        f"trials {artifact['trials']} {artifact['counts']}, stopped by {artifact['stopped_by']}"
+    )
+
+
+def show_features(view: ConsoleView, artifact: dict[str, Any]) -> None:
+    metric = artifact["metric"]
+    view.table(f"features ({metric}, mean over folds)", ["rank", "representation", metric, "status"],
+               [(r["rank"], r["feature"], r["figure"], r["status"]) for r in artifact["leaderboard"]])
+    view.note(f"chosen representation: {artifact['chosen_label']}")
+
+
+def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
+    """The train stage's test metrics (metrics.json), or ``evaluate``'s."""
+    directions = artifact.get("directions", {})
+    title = artifact.get("title") or (
+        f"test metrics: {artifact['family']} ({artifact['test_examples']} held-out examples)")
+    view.table(title, ["metric", "value", "better"],
+               [(name, value, better_word(directions.get(name, "minimize"))) for name, value in artifact["metrics"].items()])
+
+
+STAGE_VIEWS: dict[str, Callable[[ConsoleView, dict[str, Any]], None]] = {
+    "data": show_data,
+    "cv": show_cv,
+    "tune": show_tune,
+    "features": show_features,
+    "train": show_metrics,
+}
