@@ -109,9 +109,7 @@ DEVICE = "auto"
 def context(config: Path, overrides: list[str], run_dir: Path):
     """A pipeline context writing into ``run_dir``, quiet, on DEVICE."""
     from genautoml.pipeline.context import open_context
-    from genautoml.pipeline.ui import UI
-
-    return open_context(config, [f"device={DEVICE}", *overrides], str(run_dir), UI(quiet=True))
+    return open_context(config, [f"device={DEVICE}", *overrides], str(run_dir))
 
 
 def on_accelerator() -> bool:

@@ -41,7 +41,8 @@ def run(repeats: int, epochs: int) -> dict[str, Any]:
     from genautoml.config import validate
     from genautoml.models.registry import get_family
     from genautoml.pipeline.dataset import load_dataset
-    from genautoml.search.trial import TrialRequest, run_trial
+    from genautoml.pipeline.trial import run_trial
+from genautoml.records import TrialRequest
 
     torch.set_num_threads(1)
     config = validate({"name": "overhead", "device": "cpu", "data": {"modality": "image"},
@@ -64,7 +65,7 @@ def run(repeats: int, epochs: int) -> dict[str, Any]:
         started = time.perf_counter()
         record = run_trial(config, dataset, request)
         timings["whole trial"].append(time.perf_counter() - started)
-        assert record["status"] == "ok", record
+        assert record.status == "ok", record
     examples = len(train) * epochs
     return {"examples_per_epoch": len(train), "epochs": epochs, "params": params, "timings": timings,
             "throughput": {k: [examples / s for s in v] for k, v in timings.items()}}

@@ -32,7 +32,7 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
     feature of the config unless ``feature_json`` is given; its test figure."""
     from genautoml.models.registry import get_family
     from genautoml.pipeline.scoring import metric
-    from genautoml.search.trial import Scorer, capped
+    from genautoml.pipeline.trial import Scorer, capped
 
     modality = ctx.modality
     dataset = ctx.dataset
@@ -64,7 +64,8 @@ def tuned_ngram(ctx) -> dict[str, Any]:
     """The text baseline, tuned by hand the thorough way: every order of NGRAM_ORDERS on
     every feature of the config, chosen by mean held-out bits per character over the cv
     folds (never the test split), then trained on all non-test text and scored on test."""
-    from genautoml.search.trial import TrialRequest, run_trial
+    from genautoml.pipeline.trial import run_trial
+from genautoml.records import TrialRequest
 
     folds = tuple(range(ctx.config.search.cv_folds))
     best: tuple[float, int, dict[str, Any]] | None = None
@@ -73,8 +74,8 @@ def tuned_ngram(ctx) -> dict[str, Any]:
         for order in NGRAM_ORDERS:
             request = TrialRequest(order, "bench", "ngram", {"order": order}, feature_json, folds)
             record = run_trial(ctx.config, ctx.dataset, request, device=ctx.device)
-            if record["status"] == "ok" and (best is None or record["figure"] < best[0]):
-                best = (record["figure"], order, feature_json)
+            if record.status == "ok" and (best is None or record.figure < best[0]):
+                best = (record.figure, order, feature_json)
     if best is None:
         raise RuntimeError("every n-gram baseline trial failed")
     _, order, feature_json = best

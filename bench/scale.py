@@ -24,7 +24,8 @@ import json, resource, sys, time
 from pathlib import Path
 from genautoml.config import validate
 from genautoml.pipeline.dataset import load_dataset
-from genautoml.search.trial import TrialRequest, run_trial
+from genautoml.pipeline.trial import run_trial
+from genautoml.records import TrialRequest
 from genautoml.device import resolve_device
 raw = json.loads(sys.argv[1])
 config = validate(raw["config"])
@@ -37,7 +38,7 @@ if raw["trial"]:
     started = time.perf_counter()
     record = run_trial(config, dataset, request, device=resolve_device(config.device))
     trial_seconds = time.perf_counter() - started
-    assert record["status"] == "ok", record
+    assert record.status == "ok", record
 # VmHWM is this process image's own high-water mark; ru_maxrss would also count the
 # parent's size at fork time (Linux carries it across exec), inflating every point.
 hwm = [line.split() for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:")]

@@ -113,10 +113,6 @@ def _stage_command(name: str):
     return command
 
 
-for _stage in STAGES:
-    app.command(name=_stage.name, help=_stage.help)(_stage_command(_stage.name))
-
-
 @app.command()
 def validate(
     config: Path = ConfigArg,
@@ -133,6 +129,10 @@ def validate(
             typer.echo(to_yaml(resolved_dict(loaded)), nl=False)
         else:
             typer.echo(f"{config}: valid ({loaded.data.modality}, {len(loaded.models)} families)")
+
+
+for _stage in STAGES:
+    app.command(name=_stage.name, help=_stage.help)(_stage_command(_stage.name))
 
 
 @app.command()

@@ -9,7 +9,6 @@ directories made before these classes existed still load.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterable, Optional
@@ -152,7 +151,3 @@ def best_per_family(records: Iterable[TrialRecord]) -> dict[str, TrialRecord]:
         if record.ok and record.loss is not None:
             best.setdefault(record.family, record)
     return best
-
-
-def finite_or_none(value: Optional[float]) -> Optional[float]:
-    return value if value is not None and math.isfinite(value) else None

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from genautoml.cli import app
-from genautoml.config import load_config, resolved
+from genautoml.pipeline.resolve import load_resolved as load_config, resolved_dict as resolved
 from genautoml.errors import ConfigError
 
 GOOD = """

@@ -8,6 +8,7 @@ import pytest
 
 from genautoml import atomic
 from genautoml.errors import RunDirError
+from genautoml.pipeline.stages import all_outputs
 from genautoml.rundir import RunDir
 
 
@@ -70,9 +71,11 @@ def test_supersede_moves_artifacts_aside(tmp_path):
     run = RunDir(tmp_path)
     run.write_json("cv.json", {"a": 1})
     (tmp_path / "model").mkdir()
-    moved = run.supersede()
+    (tmp_path / "notes.txt").write_text("the user's own file")
+    moved = run.supersede(all_outputs())
     assert (moved / "cv.json").exists() and (moved / "model").is_dir()
     assert not (tmp_path / "cv.json").exists()
+    assert (tmp_path / "notes.txt").exists()  # only what the stages write is moved
 
 
 def test_damaged_artifact_is_a_clear_error(tmp_path):

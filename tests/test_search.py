@@ -7,11 +7,16 @@ import time
 import pytest
 
 from genautoml.config import validate
+from genautoml.direction import Direction
 from genautoml.errors import TrialPruned
+from genautoml.records import TrialRecord
+from genautoml.search.executors import sequential
 from genautoml.search.space import ParamSpace
 from genautoml.search.stopping import MedianStopper
 from genautoml.search.store import TrialStore
-from genautoml.search.tuner import Budget, run_search, sequential
+from genautoml.search.tuner import Budget, run_search
+
+MINIMIZE, MAXIMIZE = Direction.MINIMIZE, Direction.MAXIMIZE
 
 SPACE = {
     "vae": {"lr": ParamSpace.model_validate({"loguniform": [1e-4, 1e-1]}),
@@ -32,11 +37,16 @@ def synthetic(request, deadline):
     base = {"id": request.trial_id, "family": request.family, "params": request.params,
             "stage": "tune", "folds": [], "seconds": 0.01, "error": None}
     if request.family == "gan" and lr > 0.01:
-        return {**base, "status": "failed", "error": "RuntimeError: boom", "figure": None, "loss": None}
+        return record({**base, "status": "failed", "error": "RuntimeError: boom", "figure": None, "loss": None})
     if request.family == "vae" and request.params["depth"] == 3 and lr > 0.03:
-        return {**base, "status": "failed", "error": "diverged: loss became nan", "figure": None, "loss": None}
+        return record({**base, "status": "failed", "error": "diverged: loss became nan", "figure": None, "loss": None})
     figure = abs(math.log10(lr) + 2.5) + (0.5 if request.family == "gan" else 0.0)
-    return {**base, "status": "ok", "figure": figure, "loss": figure}
+    return record({**base, "status": "ok", "figure": figure, "loss": figure})
+
+
+def record(data):
+    """A typed record from its JSON form (fields left out take their defaults)."""
+    return TrialRecord.from_json({"id": 0, "family": "vae", **data})
 
 
 def search(config, records, store=None, stop_after=None, run_one=synthetic, budget=None):
@@ -48,7 +58,8 @@ def search(config, records, store=None, stop_after=None, run_one=synthetic, budg
 
     budget = budget or Budget(config.search.max_trials, config.search.time_budget, None)
     try:
-        return run_search(config, SPACE, {}, records, sequential(run_one), on_record, budget)
+        trial = sequential(lambda request, deadline, history: run_one(request, deadline), lambda: records)
+        return run_search(config, SPACE, {}, records, trial, on_record, budget)
     except KeyboardInterrupt:
         return "interrupted"
 
@@ -58,9 +69,9 @@ def test_statuses_and_max_trials():
     records = []
     assert search(config, records) == "max_trials"
     assert len(records) == 12
-    assert {r["status"] for r in records} <= {"ok", "failed"}
-    assert [r["id"] for r in records] == list(range(12))
-    assert all("vals" in r and "family" in r["vals"] for r in records)
+    assert {r.status for r in records} <= {"ok", "failed"}
+    assert [r.id for r in records] == list(range(12))
+    assert all(r.vals is not None and "family" in r.vals for r in records)
 
 
 def test_resume_equals_uninterrupted(tmp_path):
@@ -73,8 +84,8 @@ def test_resume_equals_uninterrupted(tmp_path):
     resumed = store.load()
     assert len(resumed) == 3
     search(config, resumed, store=store)
-    assert [(r["family"], r["params"], r["status"]) for r in resumed] == [
-        (r["family"], r["params"], r["status"]) for r in full
+    assert [(r.family, r.params, r.status) for r in resumed] == [
+        (r.family, r.params, r.status) for r in full
     ]
     assert len(store.load()) == 12
 
@@ -85,8 +96,8 @@ def test_same_seed_same_trials_other_seed_differs():
     search(make_config(), b)
     config = validate({**make_config().model_dump(mode="json"), "seed": 1, "features": None})
     search(config, c)
-    assert [r["params"] for r in a] == [r["params"] for r in b]
-    assert [r["params"] for r in a] != [r["params"] for r in c]
+    assert [r.params for r in a] == [r.params for r in b]
+    assert [r.params for r in a] != [r.params for r in c]
 
 
 def test_random_algo_runs():
@@ -100,7 +111,7 @@ def test_time_budget_counts_earlier_sessions():
     records = []
     search(config, records, budget=Budget(2, None, None))
     for record in records:
-        record["seconds"] = 4.5  # an earlier session spent 9 s of the 9.5 s budget
+        record.seconds = 4.5  # an earlier session spent 9 s of the 9.5 s budget
 
     def slow(request, deadline):
         time.sleep(0.2)
@@ -116,7 +127,7 @@ def test_tpe_beats_random_late_in_the_search():
         config = validate({**make_config(max_trials=40, algo=algo).model_dump(mode="json"), "seed": seed, "features": None})
         records = []
         search(config, records)
-        late = [r["figure"] for r in records[20:] if r["status"] == "ok"]
+        late = [r.figure for r in records[20:] if r.status == "ok"]
         return sum(late) / len(late)
 
     tpe = sum(late_mean("tpe", seed) for seed in range(3))
@@ -126,32 +137,47 @@ def test_tpe_beats_random_late_in_the_search():
 
 def test_truncated_last_line_is_ignored_with_warning(tmp_path):
     store_path = tmp_path / "trials.jsonl"
-    store_path.write_text(json.dumps({"id": 0}) + "\n" + '{"id": 1, "stat')
+    first = record({"id": 0, "status": "ok"})
+    store_path.write_text(json.dumps(first.to_json()) + "\n" + '{"id": 1, "stat')
     warnings = []
     records = TrialStore(store_path, warn=warnings.append).load()
-    assert records == [{"id": 0}]
+    assert records == [first]
     assert warnings and "cut short" in warnings[0]
-    TrialStore(store_path).append({"id": 1})
-    assert TrialStore(store_path).load() == [{"id": 0}, {"id": 1}]
+    second = record({"id": 1, "status": "pruned", "figure": 2.0, "loss": 2.0})
+    TrialStore(store_path).append(second)
+    assert TrialStore(store_path).load() == [first, second]
+
+
+def test_old_records_load_and_keep_their_format(tmp_path):
+    # a line as written before the typed records existed: no fold figure, no traceback
+    line = {"id": 3, "stage": "tune", "family": "gan", "params": {"lr": 0.001}, "feature": {"pixels": "all"},
+            "folds": [{"fold": 0, "seed": 7, "curve": [[4, 2.5]], "metrics": {}, "epochs": 4}],
+            "status": "pruned", "error": "epoch 4: worse", "seed": 11, "seconds": 1.5, "figure": 2.5,
+            "loss": 2.5, "vals": {"family": [1], "gan.lr": [0.001]}}
+    (tmp_path / "trials.jsonl").write_text(json.dumps(line) + "\n")
+    loaded = TrialStore(tmp_path / "trials.jsonl").load()[0]
+    assert loaded.status == "pruned" and loaded.folds[0].figure is None and loaded.vals["gan.lr"] == [0.001]
+    assert loaded.to_json() == line
 
 
 def test_damaged_middle_line_is_an_error(tmp_path):
     from genautoml.errors import RunDirError
 
     store_path = tmp_path / "trials.jsonl"
-    store_path.write_text('{"id": 0}\nnot json\n{"id": 2}\n')
+    good = json.dumps(record({"id": 0, "status": "ok"}).to_json())
+    store_path.write_text(f'{good}\nnot json\n{good}\n')
     with pytest.raises(RunDirError, match="trials.jsonl:2"):
         TrialStore(store_path).load()
 
 
 def completed(curve, family="vae", **fold):
     """An earlier trial that trained to its end, as the stopping rule reads it."""
-    return {"family": family, "status": "ok", "folds": [{"fold": 0, "curve": curve, **fold}]}
+    return record({"family": family, "status": "ok", "folds": [{"fold": 0, "curve": curve, **fold}]})
 
 
 def test_median_stopper_prunes_a_clearly_worse_curve():
     history = [completed([[e, 10.0 - e] for e in range(1, 6)]) for _ in range(3)]
-    stopper = MedianStopper(history, grace_epochs=2, minimize=True)
+    stopper = MedianStopper(history, grace_epochs=2, direction=MINIMIZE)
     good = [[1, 9.0], [2, 8.0], [3, 6.5]]
     stopper.check(0, good)  # better than the median: goes on
     bad = [[1, 30.0], [2, 29.0]]
@@ -163,12 +189,12 @@ def test_median_stopper_prunes_a_clearly_worse_curve():
 
 def test_median_stopper_needs_enough_history():
     history = [completed([[1, 1.0], [2, 1.0], [3, 1.0], [4, 1.0]])]
-    MedianStopper(history, grace_epochs=0, minimize=True).check(0, [[1, 99.0], [2, 99.0], [3, 99.0], [4, 99.0]])
+    MedianStopper(history, grace_epochs=0, direction=MINIMIZE).check(0, [[1, 99.0], [2, 99.0], [3, 99.0], [4, 99.0]])
 
 
 def test_maximize_direction():
     history = [completed([[1, 0.9], [2, 0.9]]) for _ in range(3)]
-    stopper = MedianStopper(history, grace_epochs=1, minimize=False)
+    stopper = MedianStopper(history, grace_epochs=1, direction=MAXIMIZE)
     stopper.check(0, [[1, 0.95], [2, 0.95]])
     with pytest.raises(TrialPruned):
         stopper.check(0, [[1, 0.1], [2, 0.2]])
@@ -178,18 +204,18 @@ def test_median_stopper_compares_across_families_by_default():
     fast = [completed([[1, 2.0], [2, 1.0], [3, 0.5], [4, 0.4]], family="rnn") for _ in range(3)]
     slow_start = [[1, 12.0], [2, 11.0], [3, 10.0], [4, 9.0]]
     with pytest.raises(TrialPruned, match="of 3 completed trials"):
-        MedianStopper(fast, grace_epochs=2, minimize=True).check(0, slow_start)
+        MedianStopper(fast, grace_epochs=2, direction=MINIMIZE).check(0, slow_start)
     # median_scope: family -- a gan is compared with earlier gans only, and there are none
-    MedianStopper(fast, grace_epochs=2, minimize=True, family="gan").check(0, slow_start)
+    MedianStopper(fast, grace_epochs=2, direction=MINIMIZE, family="gan").check(0, slow_start)
     with pytest.raises(TrialPruned):
-        MedianStopper(fast, grace_epochs=2, minimize=True, family="rnn").check(0, slow_start)
+        MedianStopper(fast, grace_epochs=2, direction=MINIMIZE, family="rnn").check(0, slow_start)
 
 
 def test_median_compares_best_so_far_as_of_the_epoch():
     # earlier trials scored at 4 and 8 only (powers of two past the grace period); their
     # best by epoch 8 is 1.0, though their figure at 8 is 5.0
     history = [completed([[4, 1.0], [8, 5.0]], epochs=12, figure=5.0) for _ in range(3)]
-    stopper = MedianStopper(history, grace_epochs=3, minimize=True)
+    stopper = MedianStopper(history, grace_epochs=3, direction=MINIMIZE)
     assert stopper.others_at(0, 4) == [1.0] * 3 and stopper.others_at(0, 6) == [1.0] * 3
     stopper.check(0, [[4, 0.9], [8, 0.95]])  # best so far 0.9 beats 1.0
     with pytest.raises(TrialPruned, match="median 1 of 3"):
@@ -201,9 +227,9 @@ def test_median_compares_best_so_far_as_of_the_epoch():
 def test_median_counts_only_completed_trials():
     # Vizier's rule: trials that were stopped, failed or timed out do not set the bar
     done = [completed([[4, 3.0], [8, 2.0]], family="rnn", epochs=10, figure=1.5) for _ in range(3)]
-    others = [{"family": "gan", "status": status, "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4}]}
+    others = [record({"family": "gan", "status": status, "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4}]})
               for status in ("pruned", "failed", "timed_out")]
-    stopper = MedianStopper(done + others, grace_epochs=3, minimize=True)
+    stopper = MedianStopper(done + others, grace_epochs=3, direction=MINIMIZE)
     assert stopper.others_at(0, 4) == [3.0] * 3
     with pytest.raises(TrialPruned):
         stopper.check(0, [[4, 5.0]])  # better than the stopped gans' 9.0, worse than the completed 3.0
@@ -214,16 +240,17 @@ def test_median_counts_only_completed_trials():
 def test_curves_only_keeps_what_the_rule_reads():
     from genautoml.search.stopping import curves_only
 
-    records = [{"id": 0, "family": "gan", "status": "pruned", "params": {"x": 1},
-                "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "metrics": {}}]},
-               {"id": 1, "family": "rnn", "status": "ok",
-                "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "metrics": {"fd": 0.9}, "figure": 0.9,
-                           "seconds": 1.0}]}]
+    records = [record({"id": 0, "family": "gan", "status": "pruned", "params": {"x": 1},
+                       "folds": [{"fold": 0, "curve": [[4, 9.0]], "epochs": 4, "metrics": {}}]}),
+               record({"id": 1, "family": "rnn", "status": "ok", "params": {"x": 2},
+                       "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "metrics": {"fd": 0.9}, "figure": 0.9,
+                                  "seconds": 1.0}]})]
     light = curves_only(records)
-    assert light == [{"family": "rnn", "status": "ok",
-                      "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "figure": 0.9}]}]
+    assert [(r.family, r.status, r.params) for r in light] == [("rnn", "ok", {})]
+    assert [f.to_json() for f in light[0].folds] == [{"fold": 0, "seed": 0, "curve": [[4, 1.0]], "metrics": {},
+                                                      "epochs": 6, "figure": 0.9}]
     # the full records and their light copies give the rule the same reference
-    full, shipped = (MedianStopper(r, grace_epochs=3, minimize=True) for r in (records, light))
+    full, shipped = (MedianStopper(r, grace_epochs=3, direction=MINIMIZE) for r in (records, light))
     assert full.others_at(0, 8) == shipped.others_at(0, 8) == [0.9]
 
 
@@ -231,13 +258,13 @@ def test_stopper_for_reads_median_scope():
     from genautoml.search.stopping import NoStopper, stopper_for
 
     history = [completed([[4, 1.0]], family="rnn", epochs=4) for _ in range(3)]
-    assert len(stopper_for(make_config(), True, history, "gan").others_at(0, 4)) == 3
-    assert stopper_for(make_config(median_scope="family"), True, history, "gan").others_at(0, 4) == []
-    assert isinstance(stopper_for(make_config(early_stopping="none"), True, history, "gan"), NoStopper)
+    assert len(stopper_for(make_config(), MINIMIZE, history, "gan").others_at(0, 4)) == 3
+    assert stopper_for(make_config(median_scope="family"), MINIMIZE, history, "gan").others_at(0, 4) == []
+    assert isinstance(stopper_for(make_config(early_stopping="none"), MINIMIZE, history, "gan"), NoStopper)
 
 
 def test_scored_at_powers_of_two_by_default():
-    from genautoml.search.trial import scored_at
+    from genautoml.pipeline.trial import scored_at
 
     assert [e for e in range(1, 40) if scored_at(e, None)] == [1, 2, 4, 8, 16, 32]
     assert [e for e in range(1, 10) if scored_at(e, 3)] == [3, 6, 9]

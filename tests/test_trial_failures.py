@@ -14,7 +14,8 @@ from genautoml.config import validate
 from genautoml.models.base import Family
 from genautoml.models.registry import registered
 from genautoml.pipeline.dataset import load_dataset
-from genautoml.search.trial import TrialRequest, run_trial
+from genautoml.pipeline.trial import run_trial
+from genautoml.records import TrialRequest
 
 
 class Flaky(Family):
@@ -82,12 +83,12 @@ def test_each_failure_becomes_a_status(flaky, mode, status, reason):
     request = TrialRequest(0, "tune", "flaky", {"mode": mode, "epochs": 2},
                            {"pixels": "all", "intensity": "continuous", "levels": None}, (0,))
     record = run_trial(cfg, dataset, request)
-    assert record["status"] == status
+    assert record.status == status
     if reason:
-        assert reason in record["error"]
-        assert record["loss"] is None
+        assert reason in record.error
+        assert record.loss is None
     else:
-        assert math.isfinite(record["figure"])
+        assert math.isfinite(record.figure)
 
 
 def test_search_goes_on_and_counts_statuses(flaky, tmp_path):
@@ -149,8 +150,8 @@ def test_trial_timeout_records_timed_out(flaky):
     request = TrialRequest(0, "tune", "flaky", {"mode": "slow", "epochs": 20},
                            {"pixels": "all", "intensity": "continuous", "levels": None}, (0,))
     record = run_trial(cfg, dataset, request, deadline=clock.time() + cfg.search.trial_timeout)
-    assert record["status"] == "timed_out" and "time limit" in record["error"]
-    assert record["folds"][0]["epochs"] < 20
+    assert record.status == "timed_out" and "time limit" in record.error
+    assert record.folds[0].epochs < 20
 
 
 @pytest.mark.parametrize("grace, scored", [(0, [1, 2, 4, 8]), (3, [4, 8])])
@@ -160,5 +161,5 @@ def test_curve_is_scored_at_powers_of_two_past_the_grace_period(flaky, grace, sc
     request = TrialRequest(0, "tune", "flaky", {"mode": "ok", "epochs": 9},
                            {"pixels": "all", "intensity": "continuous", "levels": None}, (0,), track_curve=True)
     record = run_trial(cfg, dataset, request)
-    assert record["status"] == "ok"
-    assert [epoch for epoch, _ in record["folds"][0]["curve"]] == scored
+    assert record.status == "ok"
+    assert [epoch for epoch, _ in record.folds[0].curve] == scored

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-MINIMIZE = "minimize"
-MAXIMIZE = "maximize"
+from genautoml.direction import Direction
+
+MINIMIZE = Direction.MINIMIZE
+MAXIMIZE = Direction.MAXIMIZE
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class Metric:
     """
 
     name: str
-    direction: str
+    direction: Direction
     compute: Optional[Callable[[Any, Any, Any], float]]
     description: str = ""
     #: "samples": computed from generated examples by ``compute``;
@@ -28,10 +30,11 @@ class Metric:
 
     def loss(self, value: float) -> float:
         """The value as something to minimise (what the search optimises)."""
-        return value if self.direction == MINIMIZE else -value
+        return Direction(self.direction).loss(value)
 
     def better(self, a: float, b: float) -> bool:
-        return a < b if self.direction == MINIMIZE else a > b
+        """Whether figure ``a`` is strictly better than figure ``b``."""
+        return Direction(self.direction).better(a, b)
 
 
 def likelihood_metric(name: str, unit: str) -> Metric:

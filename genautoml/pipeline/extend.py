@@ -80,7 +80,6 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
     """
     settings = config.train
     selection = selection_metric(config, modality)
-    minimize = selection.direction == "minimize"
     fit_raw, valid_raw = validation_split(modality, train_raw, settings.valid_fraction, seed)
     representation.fit(fit_raw)
     scorer = Scorer(modality, representation, capped(config, modality, valid_raw), fit_raw, seed)
@@ -98,8 +97,7 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
             return
         figure = scorer(model, [selection.name])[selection.name]
         log.checks.append([epoch, figure])
-        improved = math.isfinite(figure) and (
-            best["figure"] is None or (figure < best["figure"] if minimize else figure > best["figure"]))
+        improved = math.isfinite(figure) and (best["figure"] is None or selection.better(figure, best["figure"]))
         if improved:
             # Copies: the live tensors keep changing as training goes on.
             best.update(figure=figure, state={k: v.detach().clone() for k, v in model.state().items()}, stale=0)

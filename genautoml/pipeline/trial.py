@@ -198,8 +198,8 @@ def run_trial_after(config, dataset, request: TrialRequest, history: list[TrialR
     """``run_trial`` with the early-stopping rule set against ``history`` (earlier trials)."""
     from genautoml.search.stopping import stopper_for
 
-    minimize = selection_metric(config, dataset.modality).direction == "minimize"
-    stopper = stopper_for(config, minimize, history, request.family)
+    direction = selection_metric(config, dataset.modality).direction
+    stopper = stopper_for(config, direction, history, request.family)
     return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
 
 

@@ -28,17 +28,18 @@ from typing import Iterable, Optional
 
 import numpy as np
 
+from genautoml.direction import Direction
 from genautoml.errors import TrialPruned
 from genautoml.records import FoldRecord, TrialRecord
 
 
 class MedianStopper:
-    def __init__(self, history: Iterable[TrialRecord], *, grace_epochs: int, minimize: bool, min_trials: int = 3,
-                 family: str | None = None):
+    def __init__(self, history: Iterable[TrialRecord], *, grace_epochs: int, direction: Direction,
+                 min_trials: int = 3, family: str | None = None):
         """``history``: earlier trial records (or their ``curves_only`` copies); ``family``:
         compare only with trials of this family (None: with all of them)."""
         self.grace_epochs = grace_epochs
-        self.minimize = minimize
+        self.direction = Direction(direction)
         self.min_trials = min_trials
         # fold -> the best-so-far points of each completed trial
         self.reference: dict[int, list[list[tuple[int, float]]]] = {}
@@ -56,7 +57,7 @@ class MedianStopper:
         for epoch, figure in curve:
             if figure is None:
                 continue
-            best = figure if best is None else (min(best, figure) if self.minimize else max(best, figure))
+            best = figure if best is None else self.direction.best(best, figure)
             out.append((int(epoch), best))
         return out
 
@@ -87,8 +88,7 @@ class MedianStopper:
         if len(others) < self.min_trials:
             return
         median = float(np.median(others))
-        worse = best > median if self.minimize else best < median
-        if worse:
+        if self.direction.better(median, best):
             raise TrialPruned(f"epoch {epoch}: best {best:.4g} worse than the median {median:.4g} of {len(others)} completed trials")
 
 
@@ -97,10 +97,10 @@ class NoStopper:
         return None
 
 
-def stopper_for(config, minimize: bool, history: Iterable[TrialRecord], family: str):
+def stopper_for(config, direction: Direction, history: Iterable[TrialRecord], family: str):
     """The early-stopping rule ``search.early_stopping`` asks for, for one trial of ``family``."""
     if config.search.early_stopping == "median":
-        return MedianStopper(history, grace_epochs=config.search.grace_epochs, minimize=minimize,
+        return MedianStopper(history, grace_epochs=config.search.grace_epochs, direction=direction,
                              family=family if config.search.median_scope == "family" else None)
     return NoStopper()
 
