@@ -79,7 +79,6 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
     ``train.time_budget``, then restores the state of the best check.
     """
     settings = config.train
-    selection = selection_metric(config, modality)
     fit_raw, valid_raw = validation_split(modality, train_raw, settings.valid_fraction, seed)
     representation.fit(fit_raw)
     scorer = Scorer(modality, representation, capped(config, modality, valid_raw), fit_raw, seed)
@@ -88,49 +87,62 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
                        max_epochs=max(tuned, settings.max_epochs),
                        fit_examples=int(modality.count(fit_raw)), valid_examples=int(modality.count(valid_raw)))
     model = family_cls(representation.spec, **{**params, "epochs": log.max_epochs})
-    started = time.perf_counter()
-    best: dict[str, Any] = {"figure": None, "state": None, "stale": 0}
-
-    def report(epoch: int) -> None:
-        log.epochs_run = epoch
-        if epoch < tuned or (epoch - tuned) % log.check_every:
-            return
-        figure = scorer(model, [selection.name])[selection.name]
-        log.checks.append([epoch, figure])
-        improved = math.isfinite(figure) and (best["figure"] is None or selection.better(figure, best["figure"]))
-        if improved:
-            # Copies: the live tensors keep changing as training goes on.
-            best.update(figure=figure, state={k: v.detach().clone() for k, v in model.state().items()}, stale=0)
-            log.best_epoch = epoch
-            if events is not None:
-                events.note(f"epoch {epoch}: validation {selection.name} {figure:.4g} (best so far)")
-        else:
-            best["stale"] += 1
-        if best["stale"] >= settings.patience:
-            log.stopped_by = "patience"
-            raise _Stop
-
-    def report_with_deadline(epoch: int) -> None:
-        report(epoch)
-        # Counted from the start of training, yet it never cuts the tuned epochs: the first
-        # check (and so the first state worth keeping) comes right after them.
-        if (settings.time_budget is not None and log.checks
-                and time.perf_counter() - started > settings.time_budget):
-            log.stopped_by = "time_budget"
-            raise _Stop
-
+    checks = _Checks(model, scorer, selection_metric(config, modality), log, settings, events)
+    report_with_deadline = checks.report
     try:
         model.fit(representation.encode(fit_raw), scorer.heldout_encoded, report_with_deadline, seed=seed, device=device)
     except _Stop:
         pass  # the modules keep what they learnt; the best state is restored below
     except TrialDiverged as exc:
-        if best["state"] is None:
+        if checks.state is None:
             raise
         log.stopped_by = f"diverged ({exc})"  # a long run that blew up still has its best state
-    log.seconds = round(time.perf_counter() - started, 2)
-    if best["state"] is None:
+    log.seconds = round(time.perf_counter() - checks.started, 2)
+    if checks.state is None:
         raise RuntimeError(f"extended training of {family_cls.name} never produced a finite validation figure")
     if log.best_epoch != log.epochs_run:
-        model.load_state(best["state"])
+        model.load_state(checks.state)
         model.to(device)  # load_state builds on the CPU; test scoring and samples run where training ran
     return model, log
+
+
+class _Checks:
+    """The epoch report of extended training: scores the model at its check epochs, keeps
+    the best state, and ends training (``_Stop``) on patience or on the time ceiling."""
+
+    def __init__(self, model, scorer, selection, log: ExtensionLog, settings, events):
+        self.model, self.scorer, self.selection = model, scorer, selection
+        self.log, self.settings, self.events = log, settings, events
+        self.figure: Optional[float] = None  # the best validation figure so far
+        self.state: Optional[dict[str, Any]] = None  # the model's state at that check
+        self.stale = 0  # checks since the last improvement
+        self.started = time.perf_counter()
+
+    def report(self, epoch: int) -> None:
+        self._check(epoch)
+        # Counted from the start of training, yet it never cuts the tuned epochs: the first
+        # check (and so the first state worth keeping) comes right after them.
+        budget = self.settings.time_budget
+        if budget is not None and self.log.checks and time.perf_counter() - self.started > budget:
+            self.log.stopped_by = "time_budget"
+            raise _Stop
+
+    def _check(self, epoch: int) -> None:
+        log, name = self.log, self.selection.name
+        log.epochs_run = epoch
+        if epoch < log.tuned_epochs or (epoch - log.tuned_epochs) % log.check_every:
+            return
+        figure = self.scorer(self.model, [name])[name]
+        log.checks.append([epoch, figure])
+        if math.isfinite(figure) and (self.figure is None or self.selection.better(figure, self.figure)):
+            # Copies: the live tensors keep changing as training goes on.
+            self.figure, self.stale = figure, 0
+            self.state = {k: v.detach().clone() for k, v in self.model.state().items()}
+            log.best_epoch = epoch
+            if self.events is not None:
+                self.events.note(f"epoch {epoch}: validation {name} {figure:.4g} (best so far)")
+        else:
+            self.stale += 1
+        if self.stale >= self.settings.patience:
+            log.stopped_by = "patience"
+            raise _Stop

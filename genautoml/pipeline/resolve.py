@@ -67,59 +67,55 @@ def _check_space(annotation: Any, spec: ParamSpace) -> str | None:
 
 
 def check_models(config) -> list[str]:
-    """Every problem with the ``models:`` list, one line each, naming the key path."""
+    """Every problem with ``search.metric`` and the ``models:`` list, one line each, naming the key path."""
+    from genautoml.data.registry import get_modality
     from genautoml.models.registry import all_families
 
-    from genautoml.data.registry import get_modality
-
     families = all_families()
-    modality = config.data.modality
+    modality = get_modality(config.data.modality)
+    metrics = modality.metrics()
+    metric_name = modality.default_metric if config.search.metric == "auto" else config.search.metric
     problems: list[str] = []
-    metrics = get_modality(modality).metrics()
-    metric_name = get_modality(modality).default_metric if config.search.metric == "auto" else config.search.metric
     if metric_name not in metrics:
         problems.append(
-            f"search.metric: unknown metric {metric_name!r} for {modality}{_hint(metric_name, list(metrics))}; "
+            f"search.metric: unknown metric {metric_name!r} for {modality.name}{_hint(metric_name, list(metrics))}; "
             f"expected auto or one of {', '.join(metrics)}"
         )
-        metric_name = None
-    needs_likelihood = metric_name is not None and metrics[metric_name].kind == "likelihood"
+    needs_likelihood = metric_name in metrics and metrics[metric_name].kind == "likelihood"
     seen: set[str] = set()
     for i, entry in enumerate(config.models):
-        where = f"models.{i}"
-        cls = families.get(entry.family)
-        if cls is None:
-            problems.append(
-                f"{where}.family: unknown family {entry.family!r}{_hint(entry.family, list(families))}; "
-                f"expected one of {', '.join(families)}"
-            )
-            continue
-        if modality not in cls.modalities:
-            problems.append(
-                f"{where}.family: {entry.family!r} cannot model {modality} data "
-                f"(it supports {', '.join(cls.modalities)})"
-            )
-            continue
-        if needs_likelihood and not cls.has_likelihood:
-            problems.append(
-                f"{where}.family: {entry.family!r} has no likelihood, so it cannot be selected by {metric_name}"
-            )
-        if entry.family in seen:
-            problems.append(f"{where}.family: {entry.family!r} is listed twice")
+        problems += _check_entry(f"models.{i}", entry, families, config.data.modality,
+                                 metric_name if needs_likelihood else None, seen)
         seen.add(entry.family)
-        annotations = cls.param_annotations()
-        for section, values in (("params", entry.params), ("space", entry.space)):
-            for name, value in values.items():
-                if name not in annotations:
-                    problems.append(
-                        f"{where}.{section}.{name}: not a parameter of {entry.family}"
-                        f"{_hint(name, list(annotations))}; expected one of {', '.join(annotations)}"
-                    )
-                    continue
-                check = _check_value if section == "params" else _check_space
-                problem = check(annotations[name], value)
-                if problem:
-                    problems.append(f"{where}.{section}.{name}: {problem}")
+    return problems
+
+
+def _check_entry(where: str, entry, families: dict, modality: str, likelihood_metric: Optional[str],
+                 seen: set[str]) -> list[str]:
+    """The problems of one ``models:`` entry (``likelihood_metric``: the selection metric, when it needs one)."""
+    cls = families.get(entry.family)
+    if cls is None:
+        return [f"{where}.family: unknown family {entry.family!r}{_hint(entry.family, list(families))}; "
+                f"expected one of {', '.join(families)}"]
+    if modality not in cls.modalities:
+        return [f"{where}.family: {entry.family!r} cannot model {modality} data "
+                f"(it supports {', '.join(cls.modalities)})"]
+    problems = []
+    if likelihood_metric is not None and not cls.has_likelihood:
+        problems.append(
+            f"{where}.family: {entry.family!r} has no likelihood, so it cannot be selected by {likelihood_metric}")
+    if entry.family in seen:
+        problems.append(f"{where}.family: {entry.family!r} is listed twice")
+    annotations = cls.param_annotations()
+    for section, values in (("params", entry.params), ("space", entry.space)):
+        for name, value in values.items():
+            if name not in annotations:
+                problems.append(f"{where}.{section}.{name}: not a parameter of {entry.family}"
+                                f"{_hint(name, list(annotations))}; expected one of {', '.join(annotations)}")
+                continue
+            problem = (_check_value if section == "params" else _check_space)(annotations[name], value)
+            if problem:
+                problems.append(f"{where}.{section}.{name}: {problem}")
     return problems
 
 

@@ -23,30 +23,13 @@ def run(ctx: Context) -> dict[str, Any]:
     tune, features = ctx.artifact("tune"), ctx.artifact("features")
     family, params = tune["chosen"]["family"], tune["chosen"]["params"]
     feature_json = features["chosen"]
-    modality = ctx.modality
-    feature = modality.feature_model.model_validate(feature_json)
-    representation = modality.representation(feature)
-    dataset = ctx.dataset
-    ctx.events.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; test {len(dataset.test_index)}")
+    modality, dataset = ctx.modality, ctx.dataset
+    representation = modality.representation(modality.feature_model.model_validate(feature_json))
+    ctx.events.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; "
+                              f"test {len(dataset.test_index)}")
     started = time.perf_counter()
     seed = derive_seed(ctx.config.seed, "train")
-    family_cls = get_family(family)
-    metric_names = list(dict.fromkeys([metric(ctx).name, *modality.metrics()]))
-    why_not = can_extend(family_cls, params) if ctx.config.train.extend else "train.extend is false"
-    extension = None
-    if why_not is None:
-        model, extension = train_extended(ctx.config, modality, family_cls, params, representation,
-                                          dataset.train_raw(), seed=seed, device=ctx.device, events=ctx.events)
-        ctx.events.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
-                    f"best at epoch {extension.best_epoch}, stopped by {extension.stopped_by}")
-        scorer = Scorer(modality, representation, capped(ctx.config, modality, dataset.test_raw()), dataset.train_raw(), seed)
-        metrics = scorer(model, metric_names)
-    else:
-        model, metrics = train_and_score(
-            ctx.config, modality, family_cls, params, representation,
-            dataset.train_raw(), dataset.test_raw(), seed=seed, device=ctx.device,
-            metric_names=metric_names,
-        )
+    model, metrics, extension, why_not = _fit_and_score(ctx, get_family(family), params, representation, seed)
     seconds = time.perf_counter() - started
     description = {
         "genautoml": __version__,
@@ -85,3 +68,26 @@ def run(ctx: Context) -> dict[str, Any]:
     }
     ctx.run.write_json("metrics.json", artifact)
     return artifact
+
+
+def _fit_and_score(ctx: Context, family_cls, params: dict[str, Any], representation, seed: int):
+    """Train the winner (extended when it can be) and score it once on the test split.
+
+    Returns (model, test metrics, ExtensionLog or None, why it was not extended or None).
+    """
+    modality, dataset = ctx.modality, ctx.dataset
+    metric_names = list(dict.fromkeys([metric(ctx).name, *modality.metrics()]))
+    why_not = can_extend(family_cls, params) if ctx.config.train.extend else "train.extend is false"
+    if why_not is not None:
+        model, metrics = train_and_score(
+            ctx.config, modality, family_cls, params, representation,
+            dataset.train_raw(), dataset.test_raw(), seed=seed, device=ctx.device, metric_names=metric_names,
+        )
+        return model, metrics, None, why_not
+    model, extension = train_extended(ctx.config, modality, family_cls, params, representation,
+                                      dataset.train_raw(), seed=seed, device=ctx.device, events=ctx.events)
+    ctx.events.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
+                    f"best at epoch {extension.best_epoch}, stopped by {extension.stopped_by}")
+    test = capped(ctx.config, modality, dataset.test_raw())
+    metrics = Scorer(modality, representation, test, dataset.train_raw(), seed)(model, metric_names)
+    return model, metrics, extension, None
