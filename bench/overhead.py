@@ -42,7 +42,7 @@ def run(repeats: int, epochs: int) -> dict[str, Any]:
     from genautoml.models.registry import get_family
     from genautoml.pipeline.dataset import load_dataset
     from genautoml.pipeline.trial import run_trial
-from genautoml.records import TrialRequest
+    from genautoml.records import TrialRequest
 
     torch.set_num_threads(1)
     config = validate({"name": "overhead", "device": "cpu", "data": {"modality": "image"},

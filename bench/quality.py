@@ -65,7 +65,7 @@ def tuned_ngram(ctx) -> dict[str, Any]:
     every feature of the config, chosen by mean held-out bits per character over the cv
     folds (never the test split), then trained on all non-test text and scored on test."""
     from genautoml.pipeline.trial import run_trial
-from genautoml.records import TrialRequest
+    from genautoml.records import TrialRequest
 
     folds = tuple(range(ctx.config.search.cv_folds))
     best: tuple[float, int, dict[str, Any]] | None = None

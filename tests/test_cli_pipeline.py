@@ -7,9 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-from typer.testing import CliRunner
-
-from genautoml.cli import app
+from tests.helpers import invoke
 
 TINY = """
 name: tiny
@@ -26,10 +24,6 @@ models:
 search: {cv_folds: 2, top_k: 2, max_trials: 3, time_budget: 120, grace_epochs: 0, max_eval_examples: 60}
 train: {samples: 16}
 """
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@
 import textwrap
 
 import pytest
-from typer.testing import CliRunner
 
-from genautoml.cli import app
-from genautoml.pipeline.resolve import load_resolved as load_config, resolved_dict as resolved
 from genautoml.errors import ConfigError
+from genautoml.pipeline.resolve import load_resolved as load_config
+from genautoml.pipeline.resolve import resolved_dict as resolved
+from tests.helpers import invoke
 
 GOOD = """
 name: t
@@ -109,7 +109,7 @@ def test_durations(tmp_path):
 
 def test_cli_bad_config_exit_2_one_line_no_traceback(tmp_path):
     path = write(tmp_path, GOOD + "search: {max_trails: 3}\n")
-    result = CliRunner().invoke(app, ["search", str(path), "--run-dir", str(tmp_path / "run")])
+    result = invoke("search", path, "--run-dir", tmp_path / "run")
     assert result.exit_code == 2
     assert "max_trails: unknown key (did you mean 'max_trials'?)" in result.output
     assert "Traceback" not in result.output
@@ -117,12 +117,12 @@ def test_cli_bad_config_exit_2_one_line_no_traceback(tmp_path):
 
 
 def test_cli_missing_config(tmp_path):
-    result = CliRunner().invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    result = invoke("validate", tmp_path / "nope.yaml")
     assert result.exit_code == 2 and "config file not found" in result.output
 
 
 def test_cli_validate_show(tmp_path):
-    result = CliRunner().invoke(app, ["validate", str(write(tmp_path, GOOD)), "--show"])
+    result = invoke("validate", write(tmp_path, GOOD), "--show")
     assert result.exit_code == 0
     assert "max_trials: 30" in result.output and "drop_constant" in result.output
 

@@ -4,54 +4,32 @@ import json
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
 
-CONFIG = """
-name: faults
-seed: 3
-device: cpu
-data: {modality: image, source: builtin:digits, max_examples: 120}
-models:
-  - {family: vae, params: {epochs: 3, hidden: 32, depth: 1}}
-  - {family: gan, params: {epochs: 3, hidden: 32, depth: 1}}
-search: {cv_folds: 2, top_k: 2, max_trials: 6, time_budget: null, grace_epochs: 1, max_eval_examples: 40}
-train: {samples: 4}
-"""
+from tests.helpers import comparable, read_trials, small_digits_config
 
 
 def command(config, run_dir, stage="tune"):
     return [sys.executable, "-m", "genautoml", stage, str(config), "--run-dir", str(run_dir), "--quiet"]
 
 
-def trials(run_dir):
-    path = run_dir / "trials.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip().endswith("}")]
-
-
-def comparable(records):
-    return [(r["id"], r["family"], r["params"], r["status"], r["figure"]) for r in records]
-
-
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults")
-    config = folder / "faults.yaml"
-    config.write_text(textwrap.dedent(CONFIG))
+    config = small_digits_config(folder, "faults", seed=3, epochs=3, search={"max_trials": 6, "grace_epochs": 1},
+                                 train={"samples": 4})
     run_dir = folder / "reference"
     done = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    return config, comparable(trials(run_dir))
+    return config, comparable(read_trials(run_dir))
 
 
 def wait_for_trials(run_dir, count, process, timeout=300):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if len(trials(run_dir)) >= count:
+        if len(read_trials(run_dir)) >= count:
             return
         if process.poll() is not None:
             raise AssertionError(f"finished before {count} trials: {process.stderr.read()}")
@@ -68,11 +46,11 @@ def test_kill_9_then_resume_equals_uninterrupted(uninterrupted, tmp_path, kill_a
     time.sleep(0.3 * kill_after)  # somewhere inside the next trial
     process.send_signal(signal.SIGKILL)
     process.wait()
-    survived = trials(run_dir)
+    survived = read_trials(run_dir)
     assert len(survived) >= kill_after
     resumed = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
-    final = comparable(trials(run_dir))
+    final = comparable(read_trials(run_dir))
     assert final == reference
     assert final[: len(survived)] == comparable(survived)  # finished trials kept, not rerun
 
@@ -92,7 +70,7 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(uninterrupted, tmp_path):
     assert manifest["stages"]["tune"]["status"] == "interrupted"
     resumed = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0
-    assert comparable(trials(run_dir)) == reference
+    assert comparable(read_trials(run_dir)) == reference
 
 
 def test_second_writer_is_refused(uninterrupted, tmp_path):
