@@ -19,10 +19,10 @@ from bench.common import median_range, table
 
 
 def _bare_loop(train: torch.Tensor, spec, params: dict[str, Any], seed: int) -> float:
-    from genautoml.models.vae import _VAE, _kl_to_prior
+    from genautoml.models._vae_net import VAENet, kl_to_prior
 
     torch.manual_seed(seed)
-    model = _VAE(spec, params["latent_dim"], params["hidden"], params["depth"])
+    model = VAENet(spec, params["latent_dim"], params["hidden"], params["depth"])
     optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"])
     started = time.perf_counter()
     for _ in range(params["epochs"]):
@@ -30,7 +30,7 @@ def _bare_loop(train: torch.Tensor, spec, params: dict[str, Any], seed: int) -> 
             x = train[index]
             mean, log_var = model.encode(x)
             z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
-            loss = (_kl_to_prior(mean, log_var) - model.log_px_z(x, z)).mean()
+            loss = (kl_to_prior(mean, log_var) - model.log_px_z(x, z)).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -59,7 +59,7 @@ def run(repeats: int, epochs: int) -> dict[str, Any]:
         timings["bare loop"].append(_bare_loop(train, representation.spec, params, repeat))
         model = get_family("vae")(representation.spec, **params)
         started = time.perf_counter()
-        model.fit(train, None, lambda epoch: None, seed=repeat)
+        model.fit(train, lambda epoch: None, seed=repeat)
         timings["family fit"].append(time.perf_counter() - started)
         request = TrialRequest(repeat, "bench", "vae", params, feature_json, (0,))
         started = time.perf_counter()

@@ -51,7 +51,7 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
             raise _OutOfTime
 
     try:
-        model.fit(representation.encode(train_raw), None, report, seed=0, device=ctx.device)
+        model.fit(representation.encode(train_raw), report, seed=0, device=ctx.device)
     except _OutOfTime:
         pass  # the modules keep what they learnt so far
     elapsed = time.perf_counter() - started

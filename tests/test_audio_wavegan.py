@@ -5,7 +5,8 @@ import torch
 
 from genautoml.spec import EncodedSpec
 from genautoml.models.registry import get_family
-from genautoml.models.wavegan import WaveGAN, _phase_shuffle, _to_channels, _to_time
+from genautoml.models._wavegan_net import phase_shuffle, to_channels, to_time
+from genautoml.models.wavegan import WaveGAN
 
 
 def tiny(spec, **params):
@@ -41,11 +42,11 @@ def test_fit_sample_and_state_round_trip(dim, levels):
 
 def test_sub_pixel_shuffles_are_inverse_and_shift_keeps_shape():
     x = torch.arange(2 * 8 * 12, dtype=torch.float32).view(2, 8, 12)
-    assert _to_time(x).shape == (2, 2, 48)
-    assert torch.equal(_to_channels(_to_time(x)), x)
+    assert to_time(x).shape == (2, 2, 48)
+    assert torch.equal(to_channels(to_time(x)), x)
     # Channel group k of a position becomes sample 4 * position + k.
-    assert torch.equal(_to_time(x)[0, 0, :4], x[0, :4, 0])
-    shifted = _phase_shuffle(x, 2)
+    assert torch.equal(to_time(x)[0, 0, :4], x[0, :4, 0])
+    shifted = phase_shuffle(x, 2)
     assert shifted.shape == x.shape
 
 

@@ -32,7 +32,7 @@ class Drifting(Family):
         self.best = best
         self.diverge_at = diverge_at
 
-    def _fit(self, train, valid, report):
+    def _fit(self, train, report):
         self.mean_ = train.float().mean(0)
         self.std_ = train.float().std(0) + 1e-3
         for epoch in range(1, self.epochs + 1):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from genautoml.errors import TrialDiverged, TrialPruned
-from genautoml.models.base import Family
+from genautoml.models.base import Autoregressive, Family
 from genautoml.spec import EncodedSpec
 from genautoml.models.registry import all_families, get_family
 from genautoml.search.space import ParamSpace
@@ -302,3 +302,28 @@ def test_absurd_learning_rate_is_a_diverged_trial(name):
 def test_sampling_before_fit_is_an_error(name):
     with pytest.raises(RuntimeError):
         make(name, a_spec(name)).sample(2, torch.Generator().manual_seed(0))
+
+
+# ---- the Autoregressive protocol ---------------------------------------------------------
+
+#: the families that continue a prompt of tokens (their `generate`)
+AUTOREGRESSIVE = {"hybrid", "ngram", "rnn", "transformer"}
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_autoregressive_families_and_only_they_satisfy_the_protocol(name):
+    model = make(name, a_spec(name))
+    assert isinstance(model, Autoregressive) is (name in AUTOREGRESSIVE)
+    assert issubclass(get_family(name), Autoregressive) is (name in AUTOREGRESSIVE)
+
+
+@pytest.mark.parametrize("name", sorted(AUTOREGRESSIVE))
+def test_autoregressive_generate_continues_a_prompt(name):
+    model, _ = fitted(name, "levels5")
+    assert isinstance(model, Autoregressive)
+    prompt = tiny_data(SPECS["levels5"], n=3)[:, :5]
+    draw = model.generate(prompt, 12, torch.Generator().manual_seed(0), temperature=0.7, top_k=2)
+    assert draw.shape == (3, 12) and draw.dtype == torch.long
+    assert int(draw.min()) >= 0 and int(draw.max()) < SPECS["levels5"].levels
+    again = model.generate(prompt, 12, torch.Generator().manual_seed(0), temperature=0.7, top_k=2)
+    assert torch.equal(draw, again)

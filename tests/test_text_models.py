@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from genautoml.spec import EncodedSpec
-from genautoml.models.ngram import NGram, temper
+from genautoml.models._torch_utils import temper
+from genautoml.models.ngram import NGram
 from genautoml.models.registry import get_family
 from genautoml.models.transformer import Transformer
 
@@ -183,7 +184,7 @@ def test_rnn_generate_continues_a_prompt_past_its_window():
     from genautoml.models.rnn import RNN
 
     spec = EncodedSpec("vector", 12, 5)
-    model = RNN(spec, epochs=1, hidden=16).fit(torch.randint(0, 5, (40, 12)), None, None)
+    model = RNN(spec, epochs=1, hidden=16).fit(torch.randint(0, 5, (40, 12)), None)
     prompt = torch.randint(0, 5, (3, 4))
     out = model.generate(prompt, 30, torch.Generator().manual_seed(0), temperature=0.7, top_k=2)
     again = model.generate(prompt, 30, torch.Generator().manual_seed(0), temperature=0.7, top_k=2)

@@ -31,7 +31,7 @@ class Flaky(Family):
         self.mode = mode
         self.epochs = epochs
 
-    def _fit(self, train, valid, report):
+    def _fit(self, train, report):
         for epoch in range(1, self.epochs + 1):
             if self.mode == "raise":
                 raise RuntimeError("something broke inside the model")

@@ -1,22 +1,29 @@
 """The family contract: what every generative model family provides.
 
-A family is a thin adapter over a private torch module (synthcity's plugin shape):
+A family is a thin adapter over a private torch module (synthcity's plugin shape): the
+class in ``models/<family>.py`` holds the declaration (name, modalities, summary, default
+space, keyword hyperparameters) and the public methods; its networks, training loop and
+helpers live in a private module (``models/_<family>_net.py``) that those methods import
+when called, so reading the declarations (``genautoml validate``) does not import torch.
 
 - ``__init__(spec, *, <explicit keyword hyperparameters>)``: stores them as attributes of
   the same name (scikit-learn style); no ``**kwargs``, so a typo in a config is an error.
-- ``fit(train, valid, report, seed=, device=)``: the public method seeds, moves data, checks
-  the spec, then calls the private ``_fit``. ``report(epoch)`` is called after every epoch
-  and may raise ``TrialPruned`` / ``TrialTimeout``; the caller scores the model there, so
-  figures are comparable across families. Learned state lives in attributes ending in ``_``.
+- ``fit(train, report, seed=, device=)``: the public method seeds, moves data, checks
+  the spec, then calls the private ``_fit(train, report)``. ``report(epoch)`` is called
+  after every epoch and may raise ``TrialPruned`` / ``TrialTimeout``; the caller scores the
+  model there (on its own held-out data), so figures are comparable across families.
+  Learned state lives in attributes ending in ``_``.
 - ``sample(n, generator)``: ``n`` examples in the *encoded* space, on the CPU.
 - ``log_likelihood(x)``: optional, nats per example of encoded ``x`` (``has_likelihood``).
 - ``generate(prompt, length, generator, *, temperature, top_k)``: optional, for
   autoregressive families over discrete tokens (text prompts): (n, P) -> (n, length).
+  A family that has it satisfies the ``Autoregressive`` protocol.
 - ``extends_epochs``: whether final training may run past the tuned ``epochs`` (the class
   attribute says when that is sound).
 - ``state()`` / ``load_state()``: plain tensors only, so checkpoints load with
-  ``torch.load(weights_only=True)``; ``describe()`` is the JSON half of a checkpoint.
-  ``load_state`` builds on the CPU; ``to(device)`` moves a fitted or loaded model.
+  ``torch.load(weights_only=True)``; ``get_params()`` and the spec are the JSON half
+  (genautoml/pipeline/checkpoint.py). ``load_state`` builds on the CPU; ``to(device)``
+  moves a fitted or loaded model.
 """
 
 from __future__ import annotations
@@ -24,12 +31,13 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
-from typing import Any, Callable, ClassVar, Optional
-
-import torch
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Protocol, runtime_checkable
 
 from genautoml.errors import TrialDiverged
 from genautoml.spec import EncodedSpec
+
+if TYPE_CHECKING:
+    import torch
 
 Report = Callable[[int], None]
 
@@ -48,7 +56,11 @@ class Family(ABC):
     summary: ClassVar[str] = ""
 
     def __init__(self, spec: EncodedSpec):
+        import torch
+
         self.spec = spec
+        # Built on the CPU; fit() and to() move the model.
+        self.device_ = torch.device("cpu")
 
     # ---- hyperparameters ------------------------------------------------------------
     @classmethod
@@ -75,24 +87,18 @@ class Family(ABC):
         return spec.kind == "vector"
 
     # ---- training -------------------------------------------------------------------
-    def fit(
-        self,
-        train: torch.Tensor,
-        valid: Optional[torch.Tensor] = None,
-        report: Optional[Report] = None,
-        *,
-        seed: int = 0,
-        device: str = "cpu",
-    ) -> "Family":
+    def fit(self, train: torch.Tensor, report: Optional[Report] = None, *, seed: int = 0, device: str = "cpu") -> Family:
+        import torch
+
         if not self.supports(self.spec):
             raise ValueError(f"family {self.name!r} cannot model {self.spec}")
         torch.manual_seed(seed)
         self.device_ = torch.device(device)
-        self._fit(train.to(self.device_), None if valid is None else valid.to(self.device_), report or _no_report)
+        self._fit(train.to(self.device_), report or _no_report)
         return self
 
     @abstractmethod
-    def _fit(self, train: torch.Tensor, valid: Optional[torch.Tensor], report: Report) -> None: ...
+    def _fit(self, train: torch.Tensor, report: Report) -> None: ...
 
     @staticmethod
     def check_finite(loss: torch.Tensor | float, what: str = "loss") -> None:
@@ -114,16 +120,29 @@ class Family(ABC):
     def load_state(self, state: dict[str, torch.Tensor]) -> None:
         """Rebuild the learned modules from ``state``, on the CPU (see ``to``)."""
 
-    def to(self, device: str | torch.device) -> "Family":
+    def to(self, device: str | torch.device) -> Family:
         """Move the learned modules (attributes ending in ``_``, nested families too) to ``device``."""
+        import torch
+
         self.device_ = torch.device(device)
         for name, value in vars(self).items():
             if name.endswith("_") and isinstance(value, (torch.nn.Module, Family)):
                 value.to(self.device_)
         return self
 
-    def describe(self) -> dict[str, Any]:
-        return {"family": self.name, "params": self.get_params(), "spec": self.spec.to_json()}
+
+@runtime_checkable
+class Autoregressive(Protocol):
+    """A model that continues a prompt of discrete tokens, one token at a time.
+
+    ``generate(prompt, length, generator, *, temperature, top_k)``: ``prompt`` (n, P) int64
+    tokens (P may be 0) -> (n, length) new tokens on the CPU; ``temperature`` sharpens
+    (< 1) or flattens (> 1) each next-token distribution, ``top_k`` keeps only the k most
+    likely tokens. ``isinstance(model, Autoregressive)`` checks only that the method exists.
+    """
+
+    def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
+                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor: ...
 
 
 def _no_report(epoch: int) -> None:

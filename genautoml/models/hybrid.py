@@ -23,17 +23,18 @@ the training windows (counting takes seconds; the network is not retrained).
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
-import torch
 
-from genautoml.models._torch_utils import check_vectors
+from genautoml.models._kneser_ney import KneserNey
 from genautoml.models.base import Family, Report
-from genautoml.spec import EncodedSpec
-from genautoml.models.ngram import KneserNey
 from genautoml.models.registry import register
 from genautoml.models.rnn import RNN
+from genautoml.spec import EncodedSpec
+
+if TYPE_CHECKING:
+    import torch
 
 #: lower edges of the match-length buckets: one weight per bucket (finer where it matters)
 MATCH_EDGES = np.array([0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48])
@@ -114,7 +115,6 @@ class Hybrid(Family):
         self.rnn_ = self._network()
         self.ngram_: Optional[KneserNey] = None
         self.weights_: Optional[np.ndarray] = None
-        self.device_ = torch.device("cpu")
 
     @classmethod
     def supports(cls, spec: EncodedSpec) -> bool:
@@ -125,7 +125,11 @@ class Hybrid(Family):
                    layers=self.layers, embed_dim=self.embed_dim, dropout=self.dropout, cell=self.cell,
                    bptt=self.bptt)
 
-    def _fit(self, train: torch.Tensor, valid: Optional[torch.Tensor], report: Report) -> None:
+    def _fit(self, train: torch.Tensor, report: Report) -> None:
+        import torch
+
+        from genautoml.models._torch_utils import check_vectors
+
         check_vectors(train, self.spec, "train")
         if len(train) < 2:
             raise ValueError(f"hybrid needs at least 2 training windows (one held out to fit the weights), got {len(train)}")
@@ -144,16 +148,19 @@ class Hybrid(Family):
                 self.ngram_ = KneserNey.fit_windows(windows.numpy(), self.spec.levels, self.order)
             report(epoch)
 
-        self.rnn_.fit(rest, None, after_epoch, seed=torch.initial_seed(), device=str(self.device_))
+        self.rnn_.fit(rest, after_epoch, seed=torch.initial_seed(), device=str(self.device_))
 
     def _fitted(self) -> tuple[KneserNey, np.ndarray]:
         if self.ngram_ is None or self.weights_ is None:
             raise RuntimeError(f"family {self.name!r} is not fitted: call fit() or load_state() first")
         return self.ngram_, self.weights_
 
-    @torch.no_grad()
     def token_probs(self, x: torch.Tensor) -> torch.Tensor:
         """P(each token | its window so far) under the mixture, (N, dim) float64."""
+        import torch
+
+        from genautoml.models._torch_utils import check_vectors
+
         ngram, weights = self._fitted()
         check_vectors(x, self.spec, "x")
         out = []
@@ -168,15 +175,17 @@ class Hybrid(Family):
         """Exact log P(window) in nats, (N,), each window scored from its start."""
         return self.token_probs(x).log().sum(-1)
 
-    @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        import torch
+
         return self.generate(torch.zeros((n, 0), dtype=torch.long), self.spec.dim, generator)
 
-    @torch.no_grad()
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
                  temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
         """(n, P) prompt tokens -> (n, length) tokens: the network's sampler, drawing each
         token from the mixture with the n-gram (exact within one window)."""
+        import torch
+
         ngram, weights = self._fitted()
 
         def mix(p_rnn: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
@@ -187,6 +196,8 @@ class Hybrid(Family):
         return self.rnn_.generate_mixed(prompt, length, generator, temperature=temperature, top_k=top_k, mix=mix)
 
     def state(self) -> dict[str, torch.Tensor]:
+        import torch
+
         ngram, weights = self._fitted()
         state = {f"rnn.{k}": v for k, v in self.rnn_.state().items()}
         state.update({f"ngram.{k}": v for k, v in ngram.state().items()})
@@ -194,6 +205,8 @@ class Hybrid(Family):
         return state
 
     def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        import torch
+
         def part(prefix: str) -> dict[str, torch.Tensor]:
             return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
 

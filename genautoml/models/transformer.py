@@ -13,123 +13,16 @@ is full the model restarts from its start vector on the last half window of toke
 
 from __future__ import annotations
 
-import math
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import torch
-from torch import nn
-from torch.nn import functional as F
-
-from genautoml.models._torch_utils import (
-    categorical,
-    check_vectors,
-    load_module_state,
-    minibatches,
-    module_state,
-    require_fitted,
-    temper,
-    uniform,
-)
 from genautoml.models.base import Family, Report
-from genautoml.spec import EncodedSpec
 from genautoml.models.registry import register
+from genautoml.spec import EncodedSpec
 
-_CLIP_NORM = 1.0
-_WEIGHT_DECAY = 0.01
-#: the learning rate warms up over this share of the steps, then decays on a cosine to
-#: _FINAL_LR_SHARE of its peak: short CPU runs need the whole schedule to fit in them
-_WARMUP_SHARE = 0.05
-_FINAL_LR_SHARE = 0.1
-_EVAL_BATCH = 256
+if TYPE_CHECKING:
+    import torch
 
-
-class _Block(nn.Module):
-    def __init__(self, width: int, heads: int, dropout: float):
-        super().__init__()
-        self.heads, self.dropout = heads, dropout
-        self.norm1 = nn.LayerNorm(width)
-        self.qkv = nn.Linear(width, 3 * width)
-        self.proj = nn.Linear(width, width)
-        self.norm2 = nn.LayerNorm(width)
-        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, x: torch.Tensor, past: Optional[tuple[torch.Tensor, torch.Tensor]] = None):
-        """x (B, T, W) -> (B, T, W) and this layer's keys and values so far (for generation).
-
-        Without ``past``: causal attention within x. With ``past``: x is one new position
-        (T = 1) that attends to every earlier one and itself.
-        """
-        batch, length, width = x.shape
-        # (B, T, 3W) -> three (B, heads, T, W/heads)
-        q, k, v = self.qkv(self.norm1(x)).view(batch, length, 3, self.heads, width // self.heads).permute(2, 0, 3, 1, 4)
-        if past is not None:
-            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
-        attended = F.scaled_dot_product_attention(
-            q, k, v, is_causal=past is None, dropout_p=self.dropout if self.training else 0.0
-        )
-        x = x + self.drop(self.proj(attended.transpose(1, 2).reshape(batch, length, width)))
-        return x + self.drop(self.mlp(self.norm2(x))), (k, v)
-
-
-class CausalTransformer(nn.Module):
-    """Hidden states after a start vector and after each token of a prefix; logits through
-    the (tied) token embedding."""
-
-    def __init__(self, vocab: int, length: int, width: int, layers: int, heads: int, dropout: float):
-        super().__init__()
-        self.length = length
-        self.embed = nn.Embedding(vocab, width)
-        self.start = nn.Parameter(torch.zeros(width))
-        self.position = nn.Embedding(length, width)
-        self.blocks = nn.ModuleList(_Block(width, heads, dropout) for _ in range(layers))
-        self.norm = nn.LayerNorm(width)
-        self.drop = nn.Dropout(dropout)
-        # Small embeddings: with the output tied to them, N(0, 1) would start with huge logits.
-        nn.init.normal_(self.embed.weight, std=0.02)
-        nn.init.normal_(self.position.weight, std=0.02)
-        for block in self.blocks:  # residual branches start small, so depth does not blow up the stream
-            nn.init.normal_(block.proj.weight, std=0.02 / math.sqrt(2 * layers))
-            nn.init.normal_(block.mlp[2].weight, std=0.02 / math.sqrt(2 * layers))
-
-    def _inputs(self, prefix: torch.Tensor, offset: int, with_start: bool) -> torch.Tensor:
-        h = self.embed(prefix)  # (B, T, W)
-        if with_start:
-            h = torch.cat([self.start.expand(len(prefix), 1, -1), h], dim=1)
-        return self.drop(h + self.position.weight[offset : offset + h.shape[1]])
-
-    def forward(self, prefix: torch.Tensor) -> torch.Tensor:
-        """prefix (B, T) tokens, T < length -> final hidden states (B, T+1, W)."""
-        h = self._inputs(prefix, 0, with_start=True)
-        for block in self.blocks:
-            h, _ = block(h)
-        return self.norm(h)
-
-    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
-        return hidden @ self.embed.weight.T
-
-    def token_log_probs(self, tokens: torch.Tensor) -> torch.Tensor:
-        """log P(each token | its window so far), (B, L) -> (B, L), by teacher forcing."""
-        hidden = self(tokens[:, :-1])  # (B, L, W)
-        return -F.cross_entropy(self.logits(hidden).transpose(1, 2), tokens, reduction="none")
-
-    @torch.no_grad()
-    def prefill(self, prefix: torch.Tensor):
-        """Start a window: hidden state after the last token (B, W) and the per-layer cache."""
-        h, cache = self._inputs(prefix, 0, with_start=True), []
-        for block in self.blocks:
-            h, kv = block(h)
-            cache.append(kv)
-        return self.norm(h[:, -1]), cache
-
-    @torch.no_grad()
-    def step(self, token: torch.Tensor, cache: list, position: int):
-        """One more token (B,) at ``position`` of the window -> hidden state (B, W), cache."""
-        h, new_cache = self._inputs(token.unsqueeze(1), position, with_start=False), []
-        for block, past in zip(self.blocks, cache):
-            h, kv = block(h, past)
-            new_cache.append(kv)
-        return self.norm(h[:, -1]), new_cache
+    from genautoml.models._transformer_net import CausalTransformer
 
 
 @register
@@ -175,62 +68,27 @@ class Transformer(Family):
         self.width = width
         self.dropout = dropout
         self.model_: Optional[CausalTransformer] = None
-        self.device_ = torch.device("cpu")
 
     @classmethod
     def supports(cls, spec: EncodedSpec) -> bool:
         return spec.kind == "vector" and spec.discrete
 
-    def _build(self) -> CausalTransformer:
-        return CausalTransformer(self.spec.levels, self.spec.dim, self.width, self.layers, self.heads, self.dropout)
+    def _fit(self, train: torch.Tensor, report: Report) -> None:
+        from genautoml.models import _transformer_net
 
-    def _fit(self, train: torch.Tensor, valid: Optional[torch.Tensor], report: Report) -> None:
-        # valid is not used here: the caller scores the model in report(), alike for every family.
-        check_vectors(train, self.spec, "train")
-        tokens = train.long()
-        model = self.model_ = self._build().to(self.device_)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=self.lr, betas=(0.9, 0.99), weight_decay=_WEIGHT_DECAY)
-        steps = self.epochs * math.ceil(len(tokens) / self.batch_size)
-        warmup = max(1, int(_WARMUP_SHARE * steps))
+        _transformer_net.fit(self, train, report)
 
-        def factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            progress = (step - warmup) / max(1, steps - warmup)
-            return _FINAL_LR_SHARE + (1 - _FINAL_LR_SHARE) * 0.5 * (1 + math.cos(math.pi * progress))
-
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-        for epoch in range(1, self.epochs + 1):
-            model.train()
-            total = torch.zeros((), device=self.device_)
-            for index in minibatches(len(tokens), self.batch_size, self.device_):
-                loss = -model.token_log_probs(tokens[index]).mean()  # nats per token
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), _CLIP_NORM)
-                optimizer.step()
-                schedule.step()
-                total += loss.detach()
-            self.check_finite(total)
-            model.eval()
-            report(epoch)
-
-    @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log P(window) in nats, (N,), each window scored from its start."""
-        model = require_fitted(self.model_, self.name).eval()
-        check_vectors(x, self.spec, "x")
-        out = []
-        for xb in x.split(_EVAL_BATCH):
-            xb = xb.to(self.device_).long()
-            out.append(model.token_log_probs(xb).sum(-1).cpu())
-        return torch.cat(out) if out else torch.zeros(0)
+        from genautoml.models import _transformer_net
 
-    @torch.no_grad()
+        return _transformer_net.log_likelihood(self, x)
+
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        import torch
+
         return self.generate(torch.zeros((n, 0), dtype=torch.long), self.spec.dim, generator)
 
-    @torch.no_grad()
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
                  temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
         """(n, P) prompt tokens -> (n, length) tokens continuing them (on the CPU).
@@ -239,31 +97,21 @@ class Transformer(Family):
         Past the window, the model restarts from its start vector on the last half window
         of tokens, then goes on one token at a time (the cache makes each step cheap).
         """
-        model = require_fitted(self.model_, self.name).eval()
-        window = self.spec.dim
-        u = uniform((len(prompt), length), generator, self.device_)
-        tokens = prompt.to(self.device_).long()
-        hidden, cache = model.prefill(tokens[:, max(0, tokens.shape[1] - (window - 1)):])
-        position = min(tokens.shape[1], window - 1) + 1  # positions used: the start and the tokens
-        for t in range(length):
-            probs = temper(model.logits(hidden).float().softmax(-1), temperature, top_k)
-            token = categorical(probs, u[:, t])
-            tokens = torch.cat([tokens, token.unsqueeze(1)], dim=1)
-            if t == length - 1:
-                break
-            if position < window:
-                hidden, cache = model.step(token, cache, position)
-                position += 1
-            else:  # the window is full
-                keep = tokens[:, -(window // 2):]
-                hidden, cache = model.prefill(keep)
-                position = keep.shape[1] + 1
-        return tokens[:, prompt.shape[1]:].cpu()
+        from genautoml.models import _transformer_net
+
+        return _transformer_net.generate(self, prompt, length, generator, temperature=temperature, top_k=top_k)
 
     def state(self) -> dict[str, torch.Tensor]:
+        from genautoml.models._torch_utils import module_state, require_fitted
+
         return module_state(model=require_fitted(self.model_, self.name))
 
     def load_state(self, state: dict[str, torch.Tensor]) -> None:
-        model = self._build()
+        import torch
+
+        from genautoml.models._torch_utils import load_module_state
+        from genautoml.models._transformer_net import build
+
+        model = build(self)
         load_module_state(state, model=model)
         self.model_, self.device_ = model.eval(), torch.device("cpu")

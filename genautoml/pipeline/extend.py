@@ -90,7 +90,7 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
     checks = _Checks(model, scorer, selection_metric(config, modality), log, settings, events)
     report_with_deadline = checks.report
     try:
-        model.fit(representation.encode(fit_raw), scorer.heldout_encoded, report_with_deadline, seed=seed, device=device)
+        model.fit(representation.encode(fit_raw), report_with_deadline, seed=seed, device=device)
     except _Stop:
         pass  # the modules keep what they learnt; the best state is restored below
     except TrialDiverged as exc:

@@ -124,7 +124,7 @@ def train_and_score(
         if on_epoch is not None:
             on_epoch(epoch, figure)
 
-    model.fit(train_encoded, scorer.heldout_encoded, report, seed=seed, device=device)
+    model.fit(train_encoded, report, seed=seed, device=device)
     metrics = scorer(model, list(dict.fromkeys([selection.name, *metric_names])))
     return model, metrics
 
