@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from genautoml.config import TextData, TextFeature
+from genautoml.schema.text import TextData, TextFeature
 from genautoml.data.text import (
     MODALITY,
     SEPARATOR,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from genautoml.config import TextData, TextFeature
+from genautoml.schema.text import TextData, TextFeature
 from genautoml.data.text import MODALITY, TextRepresentation, load_texts
 from genautoml.metrics.text import char_ngram_js, copy_rate, distinct_n, equal_slices
 from genautoml.models.ngram import NGram

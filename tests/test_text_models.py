@@ -156,7 +156,7 @@ def test_text_families_refuse_continuous_data():
 
 
 def test_modality_generate_continues_a_prompt_to_the_asked_length():
-    from genautoml.config import TextFeature
+    from genautoml.schema.text import TextFeature
     from genautoml.data.text import MODALITY, TextRepresentation
     from genautoml.errors import ConfigError
 
