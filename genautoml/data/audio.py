@@ -403,7 +403,7 @@ class MelRepresentation(AudioRepresentation):
         return self.feature.n_mels or DEFAULT_N_MELS
 
     def _fft(self) -> tuple[int, int]:
-        from genautoml.metrics.audio import analysis_fft
+        from genautoml.metrics.signal import analysis_fft
 
         n_fft, _ = analysis_fft(self.model_rate_, MEL_WINDOW_SECONDS)
         return n_fft, n_fft // 2
@@ -413,13 +413,13 @@ class MelRepresentation(AudioRepresentation):
         return 1 + self.model_length // self._fft()[1]
 
     def _filterbank(self) -> torch.Tensor:
-        from genautoml.metrics.audio import mel_filterbank
+        from genautoml.metrics.signal import mel_filterbank
 
         return torch.from_numpy(np.array(mel_filterbank(self.model_rate_, self._fft()[0], self.n_mels)))
 
     def _log_mel(self, waves: np.ndarray) -> torch.Tensor:
         """(N, S) -> dB (N, frames, n_mels)."""
-        from genautoml.metrics.audio import FLOOR, power_spectrogram
+        from genautoml.metrics.signal import FLOOR, power_spectrogram
 
         n_fft, hop = self._fft()
         mel = torch.einsum("bf,nft->ntb", self._filterbank(), power_spectrogram(waves, n_fft, hop))
@@ -441,7 +441,7 @@ class MelRepresentation(AudioRepresentation):
         return unit.reshape(len(unit), -1).contiguous()
 
     def decode(self, encoded: torch.Tensor) -> Clips:
-        from genautoml.metrics.audio import power_scale
+        from genautoml.metrics.signal import power_scale
 
         unit = encoded.detach().cpu().float().clamp(0.0, 1.0).reshape(len(encoded), self.frames, self.n_mels)
         db = (self.low_ + unit * (self.high_ - self.low_)).double()
@@ -506,7 +506,7 @@ def spectrogram_picture(clips: Clips, count: int = PICTURED, columns: int = 4, b
     Low frequencies at the bottom, time to the right, 80 dB of range below the loudest
     band of the pictured clips; tiles separated by 2-pixel grey gutters, upscaled 3x.
     """
-    from genautoml.metrics.audio import FLOOR, analysis_fft, mel_filterbank, power_spectrogram
+    from genautoml.metrics.signal import FLOOR, analysis_fft, mel_filterbank, power_spectrogram
 
     waves = clips.waves[:count]
     n_fft, _ = analysis_fft(clips.sample_rate)
