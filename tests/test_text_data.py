@@ -243,7 +243,7 @@ def test_samples_file_round_trip(tmp_path):
 
 def test_byte_symbols_match_the_tokenizer():
     # units() counts characters through this table: it must agree with tokenizers' decoder.
-    from genautoml.data.text import _byte_symbols
+    from genautoml.data.text.tokenization import _byte_symbols
 
     representation = rep("bpe", 400, train=[ENGLISH, UNICODE * 5])
     tokenizer, symbols = representation.tokenizer_.tokenizer_, _byte_symbols()

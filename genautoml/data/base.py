@@ -6,19 +6,24 @@ which metrics judge generated data, and how to write samples in the native forma
 A **representation** turns raw examples into what a family sees and back:
 ``fit(train_raw)`` (training folds only) -> ``encode(raw) -> tensor`` ->
 ``decode(tensor) -> raw``. Metrics only ever see decoded (raw) data.
+
+No torch at import (torch appears here in annotations only): ``genautoml validate`` asks a
+modality for its metrics and default features without it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from genautoml.metrics.base import Metric
 from genautoml.spec import EncodedSpec
+
+if TYPE_CHECKING:
+    import torch
 
 
 class Representation(ABC):

@@ -1,6 +1,7 @@
 """Images: loaders, the pixel/intensity representations, metrics and PNG sample writer.
 
 Raw images are float32 arrays (N, H, W, C) with values in [0, 1], C = 1 or 3.
+torch is imported inside the functions that use it.
 """
 
 from __future__ import annotations
@@ -9,10 +10,9 @@ import hashlib
 import io
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from genautoml import atomic
 from genautoml.schema.image import ImageData, ImageFeature
@@ -20,6 +20,9 @@ from genautoml.data.base import Modality, Representation
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
 from genautoml.spec import EncodedSpec
+
+if TYPE_CHECKING:
+    import torch
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Refuse images whose header claims more pixels than this (decompression bombs).
@@ -160,6 +163,8 @@ def load_images(data_cfg: ImageData, base_dir: Path) -> np.ndarray:
 
 
 def _resize(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import torch
+
     tensor = torch.from_numpy(images).permute(0, 3, 1, 2)
     resized = torch.nn.functional.interpolate(tensor, size=tuple(size), mode="bilinear", antialias=True)
     return resized.clamp(0, 1).permute(0, 2, 3, 1).numpy()
@@ -182,6 +187,8 @@ class ImageRepresentation(Representation):
         super().__init__(feature)
 
     def fit(self, train_raw: np.ndarray) -> "ImageRepresentation":
+        import torch
+
         flat = train_raw.reshape(len(train_raw), -1)
         if self.feature.pixels == "drop_constant":
             keep = flat.std(axis=0) >= self.CONSTANT_STD
@@ -203,6 +210,8 @@ class ImageRepresentation(Representation):
         return EncodedSpec(kind="vector", dim=int(self.keep_.sum()), levels=self.levels)
 
     def encode(self, raw: np.ndarray) -> torch.Tensor:
+        import torch
+
         flat = torch.from_numpy(np.ascontiguousarray(raw, dtype=np.float32)).reshape(len(raw), -1)
         kept = flat[:, self.keep_]  # (N, dim)
         if self.feature.intensity == "continuous":

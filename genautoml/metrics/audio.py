@@ -26,35 +26,28 @@ bands then span other frequencies).
      the clip: attack, sustain and decay.
 
 Every metric maps its inputs with ``clip_embedding`` and calls a statistic of
-``metrics/stats.py``; ``all_audio_metrics`` computes each embedding once.
+``metrics/stats.py``; ``all_audio_metrics`` computes each embedding once. Steps 1 and 2
+(STFT, power scale, mel filterbank, floor) are ``metrics/signal.py``, shared with the
+log-mel representation.
 """
 
 from __future__ import annotations
-
-import math
-from functools import lru_cache
 
 import numpy as np
 
 from genautoml.metrics import stats
 from genautoml.metrics.base import MINIMIZE, Metric
+from genautoml.metrics.signal import FLOOR, analysis_fft, mel_filterbank, power_spectrogram
 
 __all__ = [
     "N_MELS",
     "FEATURE_NAMES",
-    "analysis_fft",
-    "mel_filterbank",
-    "power_spectrogram",
     "clip_embedding",
     "audio_metrics",
     "all_audio_metrics",
 ]
 
 N_MELS = 40
-FMIN = 40.0
-WINDOW_SECONDS = 0.064
-#: power floor of every log: -100 dB below a full-scale sine
-FLOOR = 1e-8
 _QUARTERS = 4
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -63,59 +56,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "centroid_mean", "centroid_std", "flux_mean", "flux_std", "flatness_mean", "flatness_std",
     *(f"envelope_{q}" for q in range(_QUARTERS)),
 )
-
-
-def analysis_fft(sample_rate: int, seconds: float = WINDOW_SECONDS) -> tuple[int, int]:
-    """(n_fft, hop): the power of two nearest ``seconds`` at ``sample_rate``, and a quarter of it."""
-    n_fft = 2 ** max(4, round(math.log2(seconds * sample_rate)))
-    return n_fft, n_fft // 4
-
-
-def _hz_to_mel(f):
-    return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
-
-
-def _mel_to_hz(m):
-    return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
-
-
-@lru_cache(maxsize=32)
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = FMIN) -> np.ndarray:
-    """(n_mels, n_fft // 2 + 1) triangular weights, each row summing to 1 (read-only).
-
-    A band too narrow to hold an FFT bin (few bins, many bands) takes the bin nearest its
-    centre, so no band is ever empty.
-    """
-    fmax = sample_rate / 2.0
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(min(fmin, fmax / 2)), _hz_to_mel(fmax), n_mels + 2))
-    bins = np.arange(n_fft // 2 + 1) * sample_rate / n_fft
-    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    rising = (bins[None, :] - lo) / np.maximum(mid - lo, 1e-9)
-    falling = (hi - bins[None, :]) / np.maximum(hi - mid, 1e-9)
-    weights = np.clip(np.minimum(rising, falling), 0.0, None)
-    empty = weights.sum(1) == 0
-    weights[empty, np.abs(bins[None, :] - mid[empty]).argmin(1)] = 1.0
-    weights /= weights.sum(1, keepdims=True)
-    weights.setflags(write=False)
-    return weights
-
-
-def power_scale(n_fft: int) -> float:
-    """Factor from |STFT|^2 to power where a full-scale sine reads 1 (0 dB)."""
-    import torch
-
-    window_sum = float(torch.hann_window(n_fft, periodic=True, dtype=torch.float64).sum())
-    return 4.0 / window_sum**2
-
-
-def power_spectrogram(waves: np.ndarray, n_fft: int, hop: int):
-    """Float waves (N, S) -> power (N, n_fft // 2 + 1, frames) as a float64 torch tensor."""
-    import torch
-
-    x = torch.as_tensor(np.ascontiguousarray(waves), dtype=torch.float64)
-    window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
-    spec = torch.stft(x, n_fft, hop, window=window, center=True, pad_mode="constant", return_complex=True)
-    return spec.abs().pow(2) * power_scale(n_fft)
 
 
 def _as_waves(waves: np.ndarray) -> np.ndarray:
