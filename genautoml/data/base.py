@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from genautoml.errors import ConfigError
 from genautoml.metrics.base import Metric
 from genautoml.spec import EncodedSpec
 
@@ -120,3 +121,21 @@ class Modality(ABC):
     def generate_count(self, heldout: Any) -> int:
         """How many examples to generate when scoring against ``heldout``."""
         return self.count(heldout)
+
+    # ---- the `sample` command ----------------------------------------------------------
+
+    def generate(self, model: Any, representation: Representation, n: int, generator: torch.Generator, *,
+                 length: Any = None, prompt: str = "", temperature: float = 1.0, top_k: Any = None) -> Any:
+        """``n`` raw samples. ``length``, ``prompt``, ``temperature`` and ``top_k`` belong to
+        modalities of sequences, which override this (text); the others refuse them."""
+        import torch
+
+        if length is not None or prompt or temperature != 1.0 or top_k is not None:
+            raise ConfigError(f"--length/--prompt/--temperature/--top-k: apply to text runs; this run holds "
+                              f"a {self.name} model")
+        with torch.no_grad():
+            return representation.decode(model.sample(n, generator))
+
+    def printed(self, raw: Any) -> str | None:
+        """What a terminal shows of samples, for modalities whose samples are text; None otherwise."""
+        return None

@@ -113,5 +113,8 @@ class TextModality(Modality):
         return generate_text(model, representation, n, generator, length=length, prompt=prompt,
                              temperature=temperature, top_k=top_k)
 
+    def printed(self, raw: list[str]) -> str:
+        return format_samples(raw)
+
 
 MODALITY = TextModality()
