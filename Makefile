@@ -21,6 +21,7 @@ run: install
 	$(BIN)/genautoml search configs/digits.yaml
 
 test: install
+	$(BIN)/ruff check genautoml tests bench
 	$(BIN)/python -m pytest
 
 clean:

@@ -75,7 +75,8 @@ def write_section(name: str, title: str, body: str, info: dict[str, Any]) -> Non
         f"torch {info['machine']['torch']}; wall time of this benchmark {info['seconds']:.0f} s.\n\n"
     )
     section = f"<!-- bench:{name}:start -->\n{header}{body.strip()}\n<!-- bench:{name}:end -->"
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\nWritten by `make bench` / `make bench-quick` (bench/run.py); each section by its own benchmark.\n"
+    fresh = "# Benchmarks\n\nWritten by `make bench` / `make bench-quick` (bench/run.py); each section by its own benchmark.\n"
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else fresh
     pattern = re.compile(rf"<!-- bench:{re.escape(name)}:start -->.*?<!-- bench:{re.escape(name)}:end -->", re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: section, text)

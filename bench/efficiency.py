@@ -13,7 +13,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, RESULTS, Stopwatch, claim, context, fresh_dir, median_range, table
+from bench.common import RESULTS, ROOT, Stopwatch, claim, context, fresh_dir, median_range, table
 
 TPE, RANDOM, PER_FAMILY = "tpe + median stopping", "random, no stopping", "tpe + median per family"
 ARMS = {
@@ -74,7 +74,8 @@ def run(config: Path, seeds: int, trials: int, extra: list[str], arms: tuple[str
         for arm in arms.values():
             arm["seconds_to_random_best"] = _time_to_reach(arm["records"], target) if target is not None else None
         per_seed.append({"seed": seed, "arms": arms})
-    return {"config": str(Path(config).resolve().relative_to(ROOT)), "seeds": seeds, "trials": trials, "overrides": common, "per_seed": per_seed}
+    return {"config": str(Path(config).resolve().relative_to(ROOT)), "seeds": seeds, "trials": trials, "overrides": common,
+            "per_seed": per_seed}
 
 
 def _ratios(result: dict[str, Any], arm: str) -> tuple[list[float], list[float], list[float], int]:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, RESULTS, Stopwatch, claim, context, fresh_dir, table
+from bench.common import RESULTS, ROOT, Stopwatch, claim, context, fresh_dir, table
 
 HAND_GAN = {"epochs": 10, "batch_size": 64, "lr": 2e-4}
 
@@ -119,7 +119,8 @@ def run(configs: list[tuple[str, Path, list[str]]], budget_cap: float | None) ->
                          "seconds": seconds, "epochs": epochs})
         for row in rows:
             row["ratio_to_chosen"] = row["figure"] / rows[0]["figure"] if rows[0]["figure"] else None
-        out.append({"label": label, "config": str(Path(config).resolve().relative_to(ROOT)), "overrides": overrides, "metric": result["metric"],
+        out.append({"label": label, "config": str(Path(config).resolve().relative_to(ROOT)), "overrides": overrides,
+                    "metric": result["metric"],
                     "direction": result.get("directions", {}).get(result["metric"], "minimize"), "rows": rows})
     return {"configs": out}
 

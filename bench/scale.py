@@ -148,8 +148,8 @@ def suggestion_time(points: list[int]) -> list[dict[str, Any]]:
     """hyperopt TPE's time to suggest one trial after n finished trials on our digits space."""
     from genautoml.config import validate
     from genautoml.pipeline.resolve import candidates
-    from genautoml.seeds import derive_seed
     from genautoml.search.tuner import HyperoptState
+    from genautoml.seeds import derive_seed
 
     config = validate({"name": "s", "data": {"modality": "image"},
                        "models": [{"family": "vae"}, {"family": "gan"}, {"family": "rnn"}]})

@@ -84,7 +84,8 @@ def _view(quiet: bool):
     return ConsoleView(quiet=quiet)
 
 
-def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]], force: bool, quiet: bool) -> None:
+def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]], force: bool,
+               quiet: bool) -> None:
     from genautoml.pipeline.context import claim_run_dir, open_context
     from genautoml.pipeline.runner import ensure
 

@@ -10,8 +10,8 @@ reported as one line naming its key path (``search.cv_folds: ...``), all of them
 from __future__ import annotations
 
 import difflib
-import json
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
@@ -221,7 +221,8 @@ def _known_keys(loc: tuple, raw: Any = None) -> list[str]:
         if isinstance(part, int):
             continue
         if model is Config and part == "data":
-            modality = raw.get("data", {}).get("modality") if isinstance(raw, dict) and isinstance(raw.get("data"), dict) else None
+            data = raw.get("data") if isinstance(raw, dict) else None
+            modality = data.get("modality") if isinstance(data, dict) else None
             return list(DATA_MODELS.get(modality, ImageData).model_fields)
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Optional
 from genautoml import __version__, atomic
 from genautoml.errors import RunDirError
 
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

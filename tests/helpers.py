@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,13 @@ def invoke(*args: Any):
     from genautoml.cli import app
 
     return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def run_fresh(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter at the repository root: what this process has
+    imported already (torch, above all) does not count there."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
 
 
 def small_digits_config(folder: Path, name: str, *, seed: int = 0, epochs: int = 2, search: dict | None = None,

@@ -7,8 +7,8 @@ import pytest
 from scipy.io import wavfile
 
 from genautoml.data.audio import MODALITY, TONE_KINDS, Clips, load_audio, tones
-from genautoml.schema.audio import AudioData
 from genautoml.errors import DataError
+from genautoml.schema.audio import AudioData
 
 RATE = 8000
 
@@ -67,7 +67,8 @@ def test_tones_are_varied():
         power = np.abs(np.fft.rfft(w)) ** 2 + 1e-12
         return np.exp(np.log(power).mean()) / power.mean()
 
-    assert np.median([flatness(w) for w in waves[kinds == "noise"]]) > 5 * np.median([flatness(w) for w in waves[kinds == "note"]])
+    noise, notes = waves[kinds == "noise"], waves[kinds == "note"]
+    assert np.median([flatness(w) for w in noise]) > 5 * np.median([flatness(w) for w in notes])
 
 
 def test_same_tone_at_another_rate_keeps_its_pitch():

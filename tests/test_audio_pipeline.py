@@ -2,21 +2,15 @@
 
 import json
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from scipy.io import wavfile
-from typer.testing import CliRunner
 
-from genautoml.cli import app
+from tests.helpers import CONFIGS, invoke
 
-SMOKE = Path(__file__).resolve().parents[1] / "configs" / "smoke-audio.yaml"
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
+SMOKE = CONFIGS / "smoke-audio.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from genautoml.spec import EncodedSpec
-from genautoml.models.registry import get_family
 from genautoml.models._wavegan_net import phase_shuffle, to_channels, to_time
+from genautoml.models.registry import get_family
 from genautoml.models.wavegan import WaveGAN
+from genautoml.spec import EncodedSpec
 
 
 def tiny(spec, **params):

@@ -7,6 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+
 from tests.helpers import invoke
 
 TINY = """

@@ -2,17 +2,7 @@
 must not import torch (seconds of start-up for a config check). Run in a fresh process, so
 what other tests imported does not count."""
 
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_fresh(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+from tests.helpers import run_fresh
 
 
 def test_modality_metrics_and_default_features_without_torch():

@@ -10,9 +10,9 @@ import torch
 
 from genautoml.errors import TrialDiverged, TrialPruned
 from genautoml.models.base import Autoregressive, Family
-from genautoml.spec import EncodedSpec
 from genautoml.models.registry import all_families, get_family
 from genautoml.search.space import ParamSpace
+from genautoml.spec import EncodedSpec
 
 FAMILIES = sorted(all_families())
 SPECS = {

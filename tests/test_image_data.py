@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genautoml.schema.image import ImageData, ImageFeature
 from genautoml.data.image import ImageRepresentation, load_images
 from genautoml.errors import DataError
 from genautoml.pipeline.dataset import split
+from genautoml.schema.image import ImageData, ImageFeature
 
 
 def cfg(source, **extra):

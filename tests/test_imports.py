@@ -3,13 +3,11 @@ only the declarations (name, modalities, space, keyword parameters), and importi
 costs seconds. Checked in a fresh interpreter, where nothing has imported torch yet."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
+
+import pytest
 
 from genautoml.models.registry import BUILTIN_MODULES, all_families
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import CONFIGS, invoke, run_fresh
 
 # What the declarations say, as JSON (annotations by repr: int, float, typing.Optional[int], ...).
 _DECLARATIONS = """
@@ -30,7 +28,7 @@ print(json.dumps({"torch": "torch" in sys.modules, "families": families}))
 
 
 def _in_fresh_interpreter(code: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = run_fresh(code)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -65,3 +63,23 @@ print(json.dumps({"before": before, "net": "genautoml.models._gan_net" in sys.mo
 """
     fresh = _in_fresh_interpreter(code)
     assert fresh == {"before": False, "net": True, "shape": [3, 4]}
+
+
+@pytest.mark.parametrize("config", ["digits.yaml", "text.yaml", "audio.yaml"])
+def test_validate_does_not_import_torch(config):
+    """The whole `genautoml validate --show` command, as the CLI runs it: the config is
+    resolved (families checked, features filled) from declarations alone."""
+    code = f"""
+import json, sys
+from typer.testing import CliRunner
+from genautoml.cli import app
+result = CliRunner().invoke(app, ["validate", {str(CONFIGS / config)!r}, "--show"])
+print(json.dumps({{"code": result.exit_code, "output": result.output,
+                  "torch": sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))[:5]}}))
+"""
+    fresh = _in_fresh_interpreter(code)
+    assert fresh["torch"] == [], "validate imported torch"
+    # ... and it says the same as in this process, where torch and every family are loaded
+    here = invoke("validate", CONFIGS / config, "--show")
+    assert (fresh["code"], fresh["output"]) == (here.exit_code, here.output)
+    assert fresh["code"] == 0 and "models:" in fresh["output"]

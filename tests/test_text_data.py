@@ -6,7 +6,6 @@ import json
 import pytest
 import torch
 
-from genautoml.schema.text import TextData, TextFeature
 from genautoml.data.text import (
     MODALITY,
     SEPARATOR,
@@ -18,6 +17,7 @@ from genautoml.data.text import (
 )
 from genautoml.errors import DataError
 from genautoml.pipeline.dataset import split
+from genautoml.schema.text import TextData, TextFeature
 
 UNICODE = "Grüße, naïve café — 日本語 テキスト 😀 emoji, tab\there, CRLF\r\nend. ΑΒΓ αβγ"
 ENGLISH = (

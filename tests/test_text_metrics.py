@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from genautoml.schema.text import TextData, TextFeature
 from genautoml.data.text import MODALITY, TextRepresentation, load_texts
 from genautoml.metrics.text import char_ngram_js, copy_rate, distinct_n, equal_slices
 from genautoml.models.ngram import NGram
 from genautoml.pipeline.trial import likelihood_figure
+from genautoml.schema.text import TextData, TextFeature
 
 
 class ByteUnigram:

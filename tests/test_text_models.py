@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from genautoml.spec import EncodedSpec
 from genautoml.models._torch_utils import temper
 from genautoml.models.ngram import NGram
 from genautoml.models.registry import get_family
 from genautoml.models.transformer import Transformer
+from genautoml.spec import EncodedSpec
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -157,9 +157,9 @@ def test_text_families_refuse_continuous_data():
 
 
 def test_modality_generate_continues_a_prompt_to_the_asked_length():
-    from genautoml.schema.text import TextFeature
     from genautoml.data.text import MODALITY, TextRepresentation
     from genautoml.errors import ConfigError
+    from genautoml.schema.text import TextFeature
 
     text = ("Lists are mutable sequences. Tuples are immutable sequences. Strings are sequences "
             "of characters. ") * 30
@@ -180,8 +180,8 @@ def test_modality_generate_continues_a_prompt_to_the_asked_length():
 def test_rnn_generate_continues_a_prompt_past_its_window():
     import torch
 
-    from genautoml.spec import EncodedSpec
     from genautoml.models.rnn import RNN
+    from genautoml.spec import EncodedSpec
 
     spec = EncodedSpec("vector", 12, 5)
     model = RNN(spec, epochs=1, hidden=16).fit(torch.randint(0, 5, (40, 12)), None)

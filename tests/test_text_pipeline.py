@@ -6,15 +6,8 @@ import textwrap
 
 import pytest
 import torch
-from typer.testing import CliRunner
 
-from genautoml.cli import app
-
-REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
+from tests.helpers import CONFIGS, invoke
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -35,7 +28,7 @@ def text_run(tmp_path_factory):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        result = invoke("search", REPO / "configs" / "smoke-text.yaml", "--run-dir", run_dir)
+        result = invoke("search", CONFIGS / "smoke-text.yaml", "--run-dir", run_dir)
     finally:
         torch.set_num_threads(threads)
     assert result.exit_code == 0, result.output
@@ -50,7 +43,8 @@ def test_search_writes_text_artifacts(text_run):
     data = json.loads((run_dir / "data.json").read_text())
     assert data["modality"] == "text" and data["characters"] <= 40_000 and data["documents"] > 30
     cv = json.loads((run_dir / "cv.json").read_text())
-    assert cv["metric"] == "bits_per_char" and {r["family"] for r in cv["leaderboard"]} == {"ngram", "hybrid", "transformer", "rnn"}
+    assert cv["metric"] == "bits_per_char"
+    assert {r["family"] for r in cv["leaderboard"]} == {"ngram", "hybrid", "transformer", "rnn"}
     for row in cv["leaderboard"]:
         assert row["status"] == "ok", row
         assert {"char_ngram_js", "distinct_2", "copy_rate"} <= set(row["metrics"])
@@ -115,5 +109,5 @@ def test_gan_is_refused_for_text(tmp_path):
 
 def test_text_configs_are_valid():
     for name in ("text.yaml", "smoke-text.yaml"):
-        result = invoke("validate", REPO / "configs" / name, "--set", "models=[{family: ngram}]")
+        result = invoke("validate", CONFIGS / name, "--set", "models=[{family: ngram}]")
         assert result.exit_code == 0, result.output

@@ -2,20 +2,19 @@
 
 import json
 import math
-import time
 import textwrap
+import time
 
 import pytest
 import torch
-from typer.testing import CliRunner
 
-from genautoml.cli import app
 from genautoml.config import validate
 from genautoml.models.base import Family
 from genautoml.models.registry import registered
 from genautoml.pipeline.dataset import load_dataset
 from genautoml.pipeline.trial import run_trial
 from genautoml.records import TrialRequest
+from tests.helpers import invoke
 
 
 class Flaky(Family):
@@ -101,7 +100,7 @@ def test_search_goes_on_and_counts_statuses(flaky, tmp_path):
         search: {cv_folds: 2, max_trials: 8, algo: random, max_eval_examples: 30, early_stopping: none}
         train: {samples: 4}
     """))
-    result = CliRunner().invoke(app, ["search", str(path), "--run-dir", str(tmp_path / "run")])
+    result = invoke("search", path, "--run-dir", tmp_path / "run")
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in (tmp_path / "run" / "trials.jsonl").read_text().splitlines()]
     assert len(records) == 8
@@ -120,7 +119,7 @@ def test_every_trial_failing_fails_the_stage_with_reasons(flaky, tmp_path):
         models: [{family: flaky, params: {mode: raise}}]
         search: {cv_folds: 2, max_trials: 3, max_eval_examples: 30}
     """))
-    result = CliRunner().invoke(app, ["search", str(path), "--run-dir", str(tmp_path / "run")])
+    result = invoke("search", path, "--run-dir", tmp_path / "run")
     assert result.exit_code == 1
     assert "every family failed" in result.output and "something broke" in result.output
     assert "Traceback" not in result.output
@@ -135,7 +134,7 @@ def test_all_tune_trials_failing_is_summarised(flaky, tmp_path):
         models: [{family: flaky, space: {mode: {choice: [raise, diverge]}}}]
         search: {cv_folds: 2, max_trials: 4, max_eval_examples: 30}
     """))
-    result = CliRunner().invoke(app, ["tune", str(path), "--run-dir", str(tmp_path / "run")])
+    result = invoke("tune", path, "--run-dir", tmp_path / "run")
     assert result.exit_code == 1
     assert "tune: all 4 trials failed" in result.output
     assert "RuntimeError: something broke" in result.output or "diverged" in result.output

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from genautoml import atomic
-from genautoml.schema.image import ImageData, ImageFeature
 from genautoml.data.base import Modality, Representation
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
+from genautoml.schema.image import ImageData, ImageFeature
 from genautoml.spec import EncodedSpec
 
 if TYPE_CHECKING:

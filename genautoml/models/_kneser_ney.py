@@ -88,7 +88,9 @@ class KneserNey:
     @staticmethod
     def matched(ids: list[np.ndarray]) -> np.ndarray:
         """How many tokens of each history were seen in training, from ``history_ids`` (M,)."""
-        return np.sum([h >= 0 for h in ids[1:]], axis=0, dtype=np.int64) if len(ids) > 1 else np.zeros(len(ids[0]), dtype=np.int64)
+        if len(ids) == 1:
+            return np.zeros(len(ids[0]), dtype=np.int64)
+        return np.sum([h >= 0 for h in ids[1:]], axis=0, dtype=np.int64)
 
     def prob(self, left: np.ndarray, target: np.ndarray, ids: Optional[list[np.ndarray]] = None) -> np.ndarray:
         """P(target | left) for M positions, float64 (M,); ``ids``: ``history_ids(left)`` if known."""

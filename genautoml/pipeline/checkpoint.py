@@ -52,8 +52,8 @@ def load(run_dir: Path, modality=None):
     """(model, representation, description) from a run directory's model/."""
     import torch
 
-    from genautoml.spec import EncodedSpec
     from genautoml.models.registry import get_family
+    from genautoml.spec import EncodedSpec
 
     model_dir = Path(run_dir) / "model"
     description_path = model_dir / DESCRIPTION

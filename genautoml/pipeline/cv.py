@@ -20,7 +20,8 @@ def run(ctx: Context) -> dict[str, Any]:
     selection = metric(ctx)
     folds = tuple(range(ctx.config.search.cv_folds))
     feature = default_feature(ctx)
-    ctx.events.stage("cv", f"{len(ctx.config.models)} families x {len(folds)} folds, metric {selection.name} ({selection.direction})")
+    ctx.events.stage("cv", f"{len(ctx.config.models)} families x {len(folds)} folds, "
+                           f"metric {selection.name} ({selection.direction})")
     key = ctx.stage_key("cv")
     previous = ctx.artifact("cv") or {}
     done = {r["family"]: TrialRecord.from_json(r) for r in previous.get("records", []) if previous.get("key") == key}

@@ -13,8 +13,8 @@ from genautoml import __version__
 from genautoml.models.registry import get_family
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.context import Context
-from genautoml.pipeline.scoring import metric
 from genautoml.pipeline.extend import can_extend, train_extended
+from genautoml.pipeline.scoring import metric
 from genautoml.pipeline.trial import Scorer, capped, train_and_score
 from genautoml.seeds import derive_seed
 

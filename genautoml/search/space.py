@@ -19,6 +19,7 @@ from typing import Any
 
 from genautoml.schema.space import ParamSpace
 
+
 def to_hyperopt(label: str, space: ParamSpace):
     """One parameter as a hyperopt expression; ``label`` must be unique in the whole space."""
     from hyperopt import hp

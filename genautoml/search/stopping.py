@@ -89,7 +89,8 @@ class MedianStopper:
             return
         median = float(np.median(others))
         if self.direction.better(median, best):
-            raise TrialPruned(f"epoch {epoch}: best {best:.4g} worse than the median {median:.4g} of {len(others)} completed trials")
+            raise TrialPruned(f"epoch {epoch}: best {best:.4g} worse than the median {median:.4g} "
+                              f"of {len(others)} completed trials")
 
 
 class NoStopper:

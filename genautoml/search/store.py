@@ -36,7 +36,7 @@ class TrialStore:
                 if is_last:
                     self.warn(f"{self.path}:{number}: ignoring a trial record cut short by an interruption")
                     # Drop the partial line so the next append starts on a clean line.
-                    atomic.write_bytes(self.path, b"".join(l + b"\n" for l in lines[: number - 1] if l.strip()))
+                    atomic.write_bytes(self.path, b"".join(line + b"\n" for line in lines[: number - 1] if line.strip()))
                     break
                 raise RunDirError(f"{self.path}:{number}: not a valid trial record; the file is damaged") from None
             records.append(record)

@@ -26,7 +26,8 @@ def griffin_lim(magnitude: torch.Tensor, n_fft: int, hop: int, length: int,
 
     window = torch.hann_window(n_fft, periodic=True, dtype=magnitude.dtype)  # float32: twice as fast as float64
     generator = torch.Generator().manual_seed(0)
-    angles = torch.polar(torch.ones_like(magnitude), 2 * math.pi * torch.rand(magnitude.shape, generator=generator, dtype=magnitude.dtype))
+    phases = 2 * math.pi * torch.rand(magnitude.shape, generator=generator, dtype=magnitude.dtype)
+    angles = torch.polar(torch.ones_like(magnitude), phases)
     previous = torch.zeros_like(angles)
 
     def to_wave(spectrum: torch.Tensor) -> torch.Tensor:
