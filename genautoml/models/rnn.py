@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Callable, Optional
 
+from genautoml.models._one_network import OneNetworkState
 from genautoml.models.base import Family, Report
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
@@ -29,8 +30,9 @@ _EVAL_FLOATS = 2**24
 
 
 @register
-class RNN(Family):
+class RNN(OneNetworkState, Family):
     name = "rnn"
+    network_module = "genautoml.models._rnn_net"
     modalities = ("image", "text", "audio")
     has_likelihood = True
     extends_epochs = True
@@ -147,18 +149,3 @@ class RNN(Family):
         with torch.no_grad():
             out = [model.token_log_probs(self._tokens(xb.to(self.device_))).cpu() for xb in x.split(rows)]
         return torch.cat(out) if out else torch.zeros((0, self.spec.dim))
-
-    def state(self) -> dict[str, torch.Tensor]:
-        from genautoml.models._torch_utils import module_state, require_fitted
-
-        return module_state(model=require_fitted(self.model_, self.name))
-
-    def load_state(self, state: dict[str, torch.Tensor]) -> None:
-        import torch
-
-        from genautoml.models._rnn_net import build
-        from genautoml.models._torch_utils import load_module_state
-
-        model = build(self)
-        load_module_state(state, model=model)
-        self.model_, self.device_ = model.eval(), torch.device("cpu")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from genautoml.models._one_network import OneNetworkState
 from genautoml.models.base import Family, Report
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
 
 
 @register
-class Transformer(Family):
+class Transformer(OneNetworkState, Family):
     name = "transformer"
+    network_module = "genautoml.models._transformer_net"
     modalities = ("text",)
     has_likelihood = True
     summary = "small causal pre-LN Transformer (GPT-style) over token windows; exact likelihood"
@@ -100,18 +102,3 @@ class Transformer(Family):
         from genautoml.models import _transformer_net
 
         return _transformer_net.generate(self, prompt, length, generator, temperature=temperature, top_k=top_k)
-
-    def state(self) -> dict[str, torch.Tensor]:
-        from genautoml.models._torch_utils import module_state, require_fitted
-
-        return module_state(model=require_fitted(self.model_, self.name))
-
-    def load_state(self, state: dict[str, torch.Tensor]) -> None:
-        import torch
-
-        from genautoml.models._torch_utils import load_module_state
-        from genautoml.models._transformer_net import build
-
-        model = build(self)
-        load_module_state(state, model=model)
-        self.model_, self.device_ = model.eval(), torch.device("cpu")

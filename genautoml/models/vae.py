@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from genautoml.models._one_network import OneNetworkState
 from genautoml.models.base import Family, Report
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 
 
 @register
-class VAE(Family):
+class VAE(OneNetworkState, Family):
     name = "vae"
+    network_module = "genautoml.models._vae_net"
     modalities = ("image", "audio")
     has_likelihood = True
     extends_epochs = True
@@ -81,18 +83,3 @@ class VAE(Family):
         from genautoml.models import _vae_net
 
         return _vae_net.log_likelihood(self, x)
-
-    def state(self) -> dict[str, torch.Tensor]:
-        from genautoml.models._torch_utils import module_state, require_fitted
-
-        return module_state(model=require_fitted(self.model_, self.name))
-
-    def load_state(self, state: dict[str, torch.Tensor]) -> None:
-        import torch
-
-        from genautoml.models._torch_utils import load_module_state
-        from genautoml.models._vae_net import build
-
-        model = build(self)
-        load_module_state(state, model=model)
-        self.model_, self.device_ = model.eval(), torch.device("cpu")
