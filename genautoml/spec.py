@@ -1,13 +1,18 @@
-"""``EncodedSpec``: the contract between a representation and a family.
+"""The contracts between representations and families, in core so that neither side
+imports the other.
 
-A representation says what its encoding looks like; a family says whether it can model
-that. Both sides import it from here, so neither imports the other.
+``EncodedSpec``: a representation says what its encoding looks like; a family says
+whether it can model that. ``Autoregressive``: the families that continue a prompt, which
+text generation with prompts (genautoml/data/text/prompting.py) asks for.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -34,3 +39,17 @@ class EncodedSpec:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "EncodedSpec":
         return cls(**data)
+
+
+@runtime_checkable
+class Autoregressive(Protocol):
+    """A model that continues a prompt of discrete tokens, one token at a time.
+
+    ``generate(prompt, length, generator, *, temperature, top_k)``: ``prompt`` (n, P) int64
+    tokens (P may be 0) -> (n, length) new tokens on the CPU; ``temperature`` sharpens
+    (< 1) or flattens (> 1) each next-token distribution, ``top_k`` keeps only the k most
+    likely tokens. ``isinstance(model, Autoregressive)`` checks only that the method exists.
+    """
+
+    def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
+                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor: ...

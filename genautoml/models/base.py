@@ -31,10 +31,10 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
 
 from genautoml.errors import TrialDiverged
-from genautoml.spec import EncodedSpec
+from genautoml.spec import Autoregressive, EncodedSpec  # noqa: F401 (Autoregressive: re-exported for families)
 
 if TYPE_CHECKING:
     import torch
@@ -129,20 +129,6 @@ class Family(ABC):
             if name.endswith("_") and isinstance(value, (torch.nn.Module, Family)):
                 value.to(self.device_)
         return self
-
-
-@runtime_checkable
-class Autoregressive(Protocol):
-    """A model that continues a prompt of discrete tokens, one token at a time.
-
-    ``generate(prompt, length, generator, *, temperature, top_k)``: ``prompt`` (n, P) int64
-    tokens (P may be 0) -> (n, length) new tokens on the CPU; ``temperature`` sharpens
-    (< 1) or flattens (> 1) each next-token distribution, ``top_k`` keeps only the k most
-    likely tokens. ``isinstance(model, Autoregressive)`` checks only that the method exists.
-    """
-
-    def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor: ...
 
 
 def _no_report(epoch: int) -> None:

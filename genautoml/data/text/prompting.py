@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from genautoml.errors import ConfigError
+from genautoml.spec import Autoregressive
 
 if TYPE_CHECKING:
     import torch
@@ -32,7 +33,7 @@ def generate_text(model, representation: TextRepresentation, n: int, generator: 
         raise ConfigError(f"--top-k: expected at least 1, got {top_k}")
     if length is None and not prompt and temperature == 1.0 and top_k is None:
         return representation.decode(model.sample(n, generator))
-    if not callable(getattr(model, "generate", None)):
+    if not isinstance(model, Autoregressive):
         raise ConfigError(
             f"--length/--prompt/--temperature/--top-k: family {model.name!r} cannot continue a prompt; "
             "sample without them"
