@@ -123,11 +123,12 @@ def validate(
     """Check a config and print it resolved (--show)."""
     with _errors():
         from genautoml.config import to_yaml
+        from genautoml.pipeline.plan import as_comment
         from genautoml.pipeline.resolve import load_resolved, resolved_dict
 
         loaded = load_resolved(config, overrides or [])
         if show:
-            typer.echo(to_yaml(resolved_dict(loaded)), nl=False)
+            typer.echo(to_yaml(resolved_dict(loaded)) + as_comment(loaded.search.time_budget), nl=False)
         else:
             typer.echo(f"{config}: valid ({loaded.data.modality}, {len(loaded.models)} families)")
 

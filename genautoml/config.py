@@ -71,17 +71,32 @@ class RayConfig(Strict):
     address: Optional[str] = None
 
 
+class FidelityConfig(Strict):
+    """How cv compares families at growing training lengths (successive halving; see
+    genautoml/search/halving.py): epochs x1, x eta, x eta**2, ... of each family's default
+    epochs, up to ``max_factor``, while the plan's cv share of the budget lasts."""
+
+    eta: int = Field(2, ge=2)
+    #: 1: one fidelity, every family at its default epochs only
+    max_factor: int = Field(16, ge=1)
+
+
 class SearchConfig(Strict):
     metric: str = "auto"
     cv_folds: int = Field(3, ge=2)
     top_k: int = Field(2, ge=1)
     max_trials: int = Field(30, ge=1)
+    #: wall clock of the whole search (cv, tune, features, train), spent by the plan in
+    #: genautoml/pipeline/plan.py; null: no budget, every stage runs to its own limits
     time_budget: Optional[Duration] = 600.0
+    fidelity: FidelityConfig = Field(default_factory=FidelityConfig)
     trial_timeout: Optional[Duration] = None
     algo: Literal["tpe", "random"] = "tpe"
     #: folds scored per tune trial (1: one holdout fold); the winner is re-scored on cv_folds
     tune_folds: int = Field(1, ge=1)
-    early_stopping: Literal["median", "none"] = "median"
+    #: asha: successive halving within each family at the scored epochs (the default);
+    #: median: Vizier's median rule across trials; none: every trial runs its epochs
+    early_stopping: Literal["asha", "median", "none"] = "asha"
     #: the median rule compares a trial with completed trials of every family (all) or only
     #: with those of its own family (family: for families that learn at very different speeds)
     median_scope: Literal["all", "family"] = "all"
@@ -140,9 +155,10 @@ class TrainConfig(Strict):
     #: ceiling on the epochs of extended training (never fewer than the tuned epochs)
     max_epochs: int = Field(2000, ge=1)
     #: wall-clock ceiling on extended training, counted from its start (the tuned epochs
-    #: always run); when it binds, the model depends on the machine's speed, which the
-    #: epoch-counted stops above do not. null: no ceiling.
-    time_budget: Optional[Duration] = 600.0
+    #: always run), on top of the plan's train share of ``search.time_budget``; when either
+    #: binds, the model depends on the machine's speed, which the epoch-counted stops above
+    #: do not. null: only the plan's share.
+    time_budget: Optional[Duration] = None
 
     @field_validator("time_budget", mode="before")
     @classmethod

@@ -90,6 +90,8 @@ class TrialRecord:
     #: features stage: the representation's label, and whether the figure was reused from tune
     label: Optional[str] = None
     reused: bool = False
+    #: cv: the fidelity the family was trained at, as a factor of its default epochs
+    fidelity: Optional[int] = None
 
     @property
     def ok(self) -> bool:
@@ -102,7 +104,7 @@ class TrialRecord:
             "error": self.error, "seed": self.seed, "seconds": self.seconds, "figure": self.figure,
             "loss": self.loss,
         }
-        for name in ("vals", "traceback", "label"):
+        for name in ("vals", "traceback", "label", "fidelity"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.reused:
@@ -117,7 +119,7 @@ class TrialRecord:
             status=Status(data["status"]), error=data.get("error"), seed=data.get("seed", 0),
             seconds=data.get("seconds") or 0.0, figure=data.get("figure"), loss=data.get("loss"),
             vals=data.get("vals"), traceback=data.get("traceback"), label=data.get("label"),
-            reused=bool(data.get("reused", False)),
+            reused=bool(data.get("reused", False)), fidelity=data.get("fidelity"),
         )
 
     def fold_metrics(self, name: str) -> list[float]:

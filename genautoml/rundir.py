@@ -122,7 +122,8 @@ class RunDir:
     def manifest(self) -> dict[str, Any]:
         return self.read_json("manifest.json") or {}
 
-    def start_command(self, argv: list[str], seed: int, device: str) -> None:
+    def start_command(self, argv: list[str], seed: int, device: str, plan: dict[str, Any] | None = None) -> None:
+        """Record a command starting; ``plan``: how the search's budget is to be spent."""
         manifest = self.manifest()
         manifest.setdefault("created", _now())
         manifest["versions"] = versions()
@@ -130,6 +131,8 @@ class RunDir:
         manifest["device"] = device
         manifest.setdefault("commands", []).append({"argv": argv, "started": _now(), "pid": os.getpid()})
         manifest.setdefault("stages", {})
+        if plan is not None:
+            manifest["plan"] = plan
         self.write_json("manifest.json", manifest)
 
     def stage_status(self, stage: str, status: str, seconds: float | None = None, **extra: Any) -> None:

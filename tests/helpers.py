@@ -45,6 +45,11 @@ def small_digits_config(folder: Path, name: str, *, seed: int = 0, epochs: int =
     }
     if train:
         config["train"] = train
+    return write_config(folder, name, config)
+
+
+def write_config(folder: Path, name: str, config: dict[str, Any]) -> Path:
+    """``config`` as YAML in ``folder/<name>.yaml``."""
     path = Path(folder) / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path

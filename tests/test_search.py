@@ -59,7 +59,7 @@ def search(config, records, store=None, stop_after=None, run_one=synthetic, budg
     budget = budget or Budget(config.search.max_trials, config.search.time_budget, None)
     try:
         trial = sequential(lambda request, deadline, history: run_one(request, deadline), lambda: records)
-        return run_search(config, SPACE, {}, records, trial, on_record, budget)
+        return run_search(config, SPACE, {}, records, trial, on_record, budget, MINIMIZE)
     except KeyboardInterrupt:
         return "interrupted"
 
@@ -245,22 +245,62 @@ def test_curves_only_keeps_what_the_rule_reads():
                record({"id": 1, "family": "rnn", "status": "ok", "params": {"x": 2},
                        "folds": [{"fold": 0, "curve": [[4, 1.0]], "epochs": 6, "metrics": {"fd": 0.9}, "figure": 0.9,
                                   "seconds": 1.0}]})]
-    light = curves_only(records)
-    assert [(r.family, r.status, r.params) for r in light] == [("rnn", "ok", {})]
-    assert [f.to_json() for f in light[0].folds] == [{"fold": 0, "seed": 0, "curve": [[4, 1.0]], "metrics": {},
+    light = curves_only(records + [record({"id": 2, "status": "failed"})])
+    assert [(r.family, r.status, r.params) for r in light] == [("gan", "pruned", {}), ("rnn", "ok", {})]
+    assert [f.to_json() for f in light[1].folds] == [{"fold": 0, "seed": 0, "curve": [[4, 1.0]], "metrics": {},
                                                       "epochs": 6, "figure": 0.9}]
     # the full records and their light copies give the rule the same reference
     full, shipped = (MedianStopper(r, grace_epochs=3, direction=MINIMIZE) for r in (records, light))
     assert full.others_at(0, 8) == shipped.others_at(0, 8) == [0.9]
 
 
-def test_stopper_for_reads_median_scope():
-    from genautoml.search.stopping import NoStopper, stopper_for
+def test_stopper_for_reads_the_config():
+    from genautoml.search.stopping import NoStopper, RungStopper, stopper_for
 
     history = [completed([[4, 1.0]], family="rnn", epochs=4) for _ in range(3)]
-    assert len(stopper_for(make_config(), MINIMIZE, history, "gan").others_at(0, 4)) == 3
-    assert stopper_for(make_config(median_scope="family"), MINIMIZE, history, "gan").others_at(0, 4) == []
+    median = make_config(early_stopping="median")
+    assert isinstance(stopper_for(make_config(), MINIMIZE, history, "gan"), RungStopper)  # asha: the default
+    assert len(stopper_for(median, MINIMIZE, history, "gan").others_at(0, 4)) == 3
+    assert stopper_for(make_config(early_stopping="median", median_scope="family"), MINIMIZE, history,
+                       "gan").others_at(0, 4) == []
     assert isinstance(stopper_for(make_config(early_stopping="none"), MINIMIZE, history, "gan"), NoStopper)
+
+
+def test_asha_compares_within_the_family_at_the_same_epoch():
+    from genautoml.search.stopping import RungStopper
+
+    def trial(family, curve, status="ok"):
+        return record({"family": family, "status": status, "folds": [{"fold": 0, "curve": curve, "epochs": 8}]})
+
+    # finished rnns are far ahead at epoch 4; a gan there is judged against gans only
+    history = [trial("rnn", [[4, 1.0], [8, 0.9]]) for _ in range(3)]
+    history += [trial("gan", [[4, 8.0], [8, 5.0]]), trial("gan", [[4, 6.0]], "pruned"), trial("gan", [[4, 9.0]], "pruned")]
+    stopper = RungStopper(history, family="gan", grace_epochs=3, direction=MINIMIZE, eta=2)
+    stopper.check(0, [[4, 6.5]])  # 2nd of 4 gans at epoch 4: in the best half, goes on
+    with pytest.raises(TrialPruned, match="best 1/2 of 4 trials"):
+        stopper.check(0, [[4, 8.5]])  # 3rd of 4
+    stopper.check(0, [[2, 50.0]])  # inside the grace period
+    stopper.check(0, [[4, 6.5], [8, 4.0]])  # epoch 8: one earlier gan, too few to judge
+    RungStopper(history, family="vae", grace_epochs=3, direction=MINIMIZE, eta=2).check(0, [[4, 99.0]])
+
+
+def test_tpe_learns_from_one_budget_per_family():
+    """BOHB: pruned figures are results at their epoch, never final losses."""
+    from genautoml.search.budgets import model_losses
+
+    def trial(tid, curve, status, figure=None):
+        return record({"id": tid, "family": "gan", "status": status, "figure": figure, "loss": figure,
+                       "folds": [{"fold": 0, "curve": curve, "epochs": curve[-1][0], "figure": figure}]})
+
+    early = [trial(0, [[4, 9.0]], "pruned", 9.0), trial(1, [[4, 5.0], [8, 3.0]], "ok", 2.0),
+             trial(2, [[4, 6.0], [8, 4.0]], "pruned", 4.0), trial(3, [[4, 7.0]], "pruned", 7.0)]
+    # no budget above epoch 4 has 3 figures: all four count, each with its figure at epoch 4
+    assert model_losses(early, MINIMIZE, {"gan": 3}) == {0: 9.0, 1: 5.0, 2: 6.0, 3: 7.0}
+    # with 2 points enough, epoch 8 is the budget: only the two trials that reached it
+    assert model_losses(early, MINIMIZE, {"gan": 2}) == {0: None, 1: 3.0, 2: 4.0, 3: None}
+    # once enough trials finished, only their final losses count
+    done = early + [trial(4, [[4, 5.5], [8, 2.5]], "ok", 2.2), trial(5, [[4, 5.2]], "ok", 2.4)]
+    assert model_losses(done, MINIMIZE, {"gan": 3}) == {0: None, 1: 2.0, 2: None, 3: None, 4: 2.2, 5: 2.4}
 
 
 def test_scored_at_powers_of_two_by_default():

@@ -13,6 +13,7 @@ from genautoml.config import Config, config_hash, to_yaml
 from genautoml.errors import RunDirError
 from genautoml.pipeline.dataset import Dataset, load_dataset
 from genautoml.pipeline.events import Events, Silent
+from genautoml.pipeline.plan import SHARES, describe, stage_budget
 from genautoml.pipeline.resolve import load_resolved, resolved_dict
 from genautoml.pipeline.stages import all_outputs, get_stage, up_to
 from genautoml.rundir import RunDir
@@ -77,6 +78,11 @@ class Context:
             parts.append([earlier.name, earlier.inputs(self.resolved)])
         return config_hash({"parts": parts})
 
+    def budget(self, stage: str) -> Optional[float]:
+        """Seconds the plan (genautoml/pipeline/plan.py) gives ``stage``; None: no budget."""
+        spent = {name: float((self.artifact(name) or {}).get("seconds") or 0.0) for name in SHARES}
+        return stage_budget(self.config.search.time_budget, stage, spent)
+
     def artifact(self, stage: str) -> Optional[dict]:
         return self.run.read_json(get_stage(stage).artifact)
 
@@ -124,4 +130,4 @@ def claim_run_dir(ctx: Context, force: bool) -> None:
             if moved:
                 ctx.events.note(f"--force: earlier results moved to {moved}")
     atomic.write_text(path, to_yaml(ctx.resolved))
-    ctx.run.start_command(sys.argv, ctx.config.seed, ctx.device)
+    ctx.run.start_command(sys.argv, ctx.config.seed, ctx.device, plan=describe(ctx.config.search.time_budget))

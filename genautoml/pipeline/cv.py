@@ -1,54 +1,162 @@
-"""cv: every candidate family at its default parameters, k-fold cross-validated, ranked.
+"""cv: every candidate family k-fold cross-validated at growing fidelities, and ranked.
 
-cv.json is rewritten after each family (``complete: false`` until the last), so an
-interrupted cv keeps the families it finished.
+Rung after rung, the families still in the race train at epochs x1, x2, x4, ... of their
+defaults (``search.fidelity``); genautoml/search/halving.py decides who goes on. A family
+whose epochs are not alike (an n-gram counts once) is trained once, at rung 0, and its
+figure stands at every rung. The next rung starts only if the plan's cv share of the
+budget can pay for it, predicted from this rung's seconds. The leaderboard ranks by the
+highest rung reached, then by the figure there: the choice is made at the highest
+fidelity reached, on the same folds with the same seeds for every family.
+
+cv.json is rewritten after each (family, rung) (``complete: false`` until the end), so an
+interrupted cv keeps what it finished, and a resumed one makes the same decisions.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
-from genautoml.pipeline.resolve import candidates
+from genautoml.pipeline.resolve import Candidate, candidates
 from genautoml.pipeline.scoring import default_feature, metric, score, spread
-from genautoml.records import TrialRecord, TrialRequest, ranked
+from genautoml.records import TrialRecord, TrialRequest
+from genautoml.search.halving import Rungs, promoted
+
+
+def scalable(candidate: Candidate) -> bool:
+    """Whether training longer means more epochs of the same kind (the fidelity applies)."""
+    from genautoml.models.registry import get_family
+
+    return get_family(candidate.family).extends_epochs and "epochs" in candidate.default_params() \
+        and "epochs" not in candidate.fixed
+
+
+def params_at(candidate: Candidate, factor: int) -> dict[str, Any]:
+    params = candidate.default_params()
+    if factor != 1 and scalable(candidate):
+        params["epochs"] = int(params["epochs"]) * factor
+    return params
+
+
+@dataclass
+class Race:
+    """Where every family stands: its record at the highest rung it reached."""
+
+    order: list[str]
+    latest: dict[str, tuple[int, TrialRecord]] = field(default_factory=dict)
+    records: list[TrialRecord] = field(default_factory=list)
+    stopped_by: str = "max_factor"
+
+    def leaders(self) -> list[TrialRecord]:
+        """Best first: by highest rung reached, then by loss; failures last."""
+        finished = [(rung, r) for rung, r in self.latest.values() if r.ok and r.loss is not None]
+        finished.sort(key=lambda item: (-item[0], item[1].loss, self.order.index(item[1].family)))
+        best = [r for _, r in finished]
+        return best + [r for _, r in self.latest.values() if r not in best]
 
 
 def run(ctx: Context) -> dict[str, Any]:
-    selection = metric(ctx)
-    folds = tuple(range(ctx.config.search.cv_folds))
-    feature = default_feature(ctx)
-    ctx.events.stage("cv", f"{len(ctx.config.models)} families x {len(folds)} folds, "
+    selection, search = metric(ctx), ctx.config.search
+    rungs = Rungs(search.fidelity.eta, search.fidelity.max_factor).factors()
+    budget = ctx.budget("cv")
+    ctx.events.stage("cv", f"{len(ctx.config.models)} families x {search.cv_folds} folds at epochs "
+                           f"x{', x'.join(map(str, rungs))} while the {_seconds(budget)} budget lasts, "
                            f"metric {selection.name} ({selection.direction})")
     key = ctx.stage_key("cv")
     previous = ctx.artifact("cv") or {}
-    done = {r["family"]: TrialRecord.from_json(r) for r in previous.get("records", []) if previous.get("key") == key}
-    records = []
-    for i, candidate in enumerate(candidates(ctx.config)):
-        record = done.get(candidate.family)
-        if record is None:
-            request = TrialRequest(i, "cv", candidate.family, candidate.default_params(), feature, folds, metrics="all")
-            record = score(ctx, request)
-        records.append(record)
-        best = ranked(records)[0]
-        ctx.events.trial(TrialProgress(record, len(records), len(ctx.config.models),
-                                       best if best.figure is not None else None))
-        ctx.run.write_json("cv.json", _artifact(ctx, key, selection, records, complete=False))
-    artifact = _artifact(ctx, key, selection, records, complete=True)
+    done = {(r["family"], r.get("fidelity", 1)): TrialRecord.from_json(r)
+            for r in previous.get("records", []) if previous.get("key") == key}
+    pool = candidates(ctx.config)
+    race = Race(order=[c.family for c in pool])
+    alive, before = [c.family for c in pool], {}
+    for rung, factor in enumerate(rungs):
+        if rung and not any(scalable(c) for c in pool if c.family in alive):
+            race.stopped_by = "no family left that trains longer"
+            break
+        if rung and not _affordable(race, pool, alive, rung, search.fidelity.eta, budget):
+            race.stopped_by = "time_budget"
+            break
+        now = _run_rung(ctx, race, pool, alive, rung, factor, done, key)
+        alive = promoted(selection.direction, now, before, eta=search.fidelity.eta, min_keep=2, first_rung=rung == 0)
+        before = now
+        if len(alive) < 2:
+            race.stopped_by = "one family left"
+            break
+    artifact = _artifact(ctx, key, selection, race, complete=True)
     if not artifact["leaderboard"] or artifact["leaderboard"][0]["status"] != "ok":
-        reasons = "; ".join(f"{r.family}: {r.error}" for r in records)
+        reasons = "; ".join(f"{r.family}: {r.error}" for r in race.records)
         raise SearchFailed(f"cv: every family failed ({reasons})")
     ctx.run.write_json("cv.json", artifact)
     return artifact
 
 
-def _artifact(ctx: Context, key: str, selection, records: list[TrialRecord], complete: bool) -> dict[str, Any]:
+def _run_rung(ctx: Context, race: Race, pool: list[Candidate], alive: list[str], rung: int, factor: int,
+              done: dict, key: str) -> dict[str, Optional[float]]:
+    """Train and score every family in ``alive`` at ``factor``; their figures by family."""
+    folds = tuple(range(ctx.config.search.cv_folds))
+    now: dict[str, Optional[float]] = {}
+    for i, candidate in enumerate(pool):
+        if candidate.family not in alive:
+            continue
+        if rung and not scalable(candidate):  # trained once: its figure stands at every rung
+            record = race.latest[candidate.family][1]
+        else:
+            record = done.get((candidate.family, factor))
+            if record is None:
+                request = TrialRequest(rung * len(pool) + i, "cv", candidate.family, params_at(candidate, factor),
+                                       default_feature(ctx), folds, metrics="all")
+                record = score(ctx, request, deadline=_deadline(ctx, race))
+                record.fidelity = factor
+            race.records.append(record)
+        if record.ok or candidate.family not in race.latest:  # a failure does not undo a lower rung
+            race.latest[candidate.family] = (rung, record)
+        now[candidate.family] = record.figure if record.ok else None
+        best = race.leaders()[0]
+        ctx.events.trial(TrialProgress(record, len(race.records), len(pool), best if best.ok else None,
+                                       label=f"{candidate.family} x{factor}"))
+        ctx.run.write_json("cv.json", _artifact(ctx, key, metric(ctx), race, complete=False))
+    return now
+
+
+def _affordable(race: Race, pool: list[Candidate], alive: list[str], rung: int, eta: int,
+                budget: Optional[float]) -> bool:
+    """Whether the next rung fits in what is left: each family that trains again is predicted
+    to take ``eta`` times its seconds at this rung."""
+    if budget is None:
+        return True
+    trained_again = {c.family for c in pool if c.family in alive and scalable(c)}
+    predicted = sum(race.latest[f][1].seconds * eta for f in trained_again)
+    return _spent(race) + predicted <= budget
+
+
+def _spent(race: Race) -> float:
+    return sum(r.seconds for r in race.records)
+
+
+def _deadline(ctx: Context, race: Race) -> Optional[float]:
+    """A trial that would overrun cv's share by half again is stopped (its rung then fails)."""
+    budget = ctx.budget("cv")
+    return None if budget is None else time.time() + max(0.0, 1.5 * budget - _spent(race))
+
+
+def _seconds(budget: Optional[float]) -> str:
+    return "unlimited" if budget is None else f"{budget:.0f} s"
+
+
+def _artifact(ctx: Context, key: str, selection, race: Race, complete: bool) -> dict[str, Any]:
+    rungs = {r.family: rung for rung, r in race.latest.values()}
     leaderboard = [
         {
             "rank": rank,
             "family": r.family,
+            "trial": r.id,
+            "fidelity": r.fidelity,
+            "rung": rungs[r.family],
+            "epochs": r.params.get("epochs"),
             "figure": r.figure,
             "std": spread(r, selection.name),
             "status": r.status.value,
@@ -56,7 +164,7 @@ def _artifact(ctx: Context, key: str, selection, records: list[TrialRecord], com
             "metrics": r.mean_metrics(),
             "seconds": r.seconds,
         }
-        for rank, r in enumerate(ranked(records), start=1)
+        for rank, r in enumerate(race.leaders(), start=1)
     ]
     return {
         "key": key,
@@ -64,6 +172,9 @@ def _artifact(ctx: Context, key: str, selection, records: list[TrialRecord], com
         "metric": selection.name,
         "direction": selection.direction,
         "feature": default_feature(ctx),
+        "stopped_by": race.stopped_by,
+        "budget": ctx.budget("cv"),
+        "seconds": round(_spent(race), 2),
         "leaderboard": leaderboard,
-        "records": [r.to_json() for r in records],
+        "records": [r.to_json() for r in race.records],
     }

@@ -6,7 +6,8 @@ Why: tune compares many candidates under one budget, so each gets few epochs; th
 chosen usually keeps improving well past that count. The validation split is carved from
 the non-test data with a seeded draw, so the test split is still seen only once, by the
 final score. Checks fall on fixed epochs and the stops are counted in epochs, so the same
-config and seed give the same model on CPU; only ``train.time_budget`` depends on speed.
+config and seed give the same model on CPU; only the time limit (the plan's train share of
+``search.time_budget``, or ``train.time_budget``) depends on speed.
 """
 
 from __future__ import annotations
@@ -71,12 +72,13 @@ def check_interval(tuned_epochs: int) -> int:
 
 
 def train_extended(config, modality, family_cls, params: dict[str, Any], representation, train_raw, *,
-                   seed: int, device: str, events=None):
+                   seed: int, device: str, events=None, time_limit: Optional[float] = None):
     """Fit ``representation`` and the family on part of ``train_raw``, judging it on the rest
     every ``check_interval`` epochs from the tuned count on; returns (model, ExtensionLog).
 
     Stops after ``train.patience`` checks without improvement, at ``train.max_epochs`` or at
-    ``train.time_budget``, then restores the state of the best check.
+    ``time_limit`` seconds (the plan's share, or ``train.time_budget`` if smaller), then
+    restores the state of the best check.
     """
     settings = config.train
     fit_raw, valid_raw = validation_split(modality, train_raw, settings.valid_fraction, seed)
@@ -87,7 +89,9 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
                        max_epochs=max(tuned, settings.max_epochs),
                        fit_examples=int(modality.count(fit_raw)), valid_examples=int(modality.count(valid_raw)))
     model = family_cls(representation.spec, **{**params, "epochs": log.max_epochs})
-    checks = _Checks(model, scorer, selection_metric(config, modality), log, settings, events)
+    limits = [limit for limit in (time_limit, settings.time_budget) if limit is not None]
+    checks = _Checks(model, scorer, selection_metric(config, modality), log, settings, events,
+                     time_limit=min(limits) if limits else None)
     report_with_deadline = checks.report
     try:
         model.fit(representation.encode(fit_raw), report_with_deadline, seed=seed, device=device)
@@ -110,9 +114,10 @@ class _Checks:
     """The epoch report of extended training: scores the model at its check epochs, keeps
     the best state, and ends training (``_Stop``) on patience or on the time ceiling."""
 
-    def __init__(self, model, scorer, selection, log: ExtensionLog, settings, events):
+    def __init__(self, model, scorer, selection, log: ExtensionLog, settings, events, time_limit: Optional[float]):
         self.model, self.scorer, self.selection = model, scorer, selection
         self.log, self.settings, self.events = log, settings, events
+        self.time_limit = time_limit
         self.figure: Optional[float] = None  # the best validation figure so far
         self.state: Optional[dict[str, Any]] = None  # the model's state at that check
         self.stale = 0  # checks since the last improvement
@@ -122,7 +127,7 @@ class _Checks:
         self._check(epoch)
         # Counted from the start of training, yet it never cuts the tuned epochs: the first
         # check (and so the first state worth keeping) comes right after them.
-        budget = self.settings.time_budget
+        budget = self.time_limit
         if budget is not None and self.log.checks and time.perf_counter() - self.started > budget:
             self.log.stopped_by = "time_budget"
             raise _Stop

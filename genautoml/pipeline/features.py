@@ -6,7 +6,7 @@ The default representation's score is the one tune already computed on all folds
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Optional
 
 from genautoml.data.base import feature_label
 from genautoml.pipeline.context import Context
@@ -26,9 +26,15 @@ def run(ctx: Context) -> dict[str, Any]:
     done = {_label(ctx, r["feature"]): TrialRecord.from_json(r)
             for r in previous.get("records", []) if previous.get("key") == key}
     records: list[TrialRecord] = []
+    budget = ctx.budget("features")
+    started = time.time() - sum(r.seconds for r in done.values())  # earlier sessions count
     for i, feature in enumerate(features):
         label = _label(ctx, feature)
-        record = done.get(label) or _score(ctx, i, feature, chosen, folds)
+        if label not in done and i and budget is not None and time.time() - started >= budget:
+            ctx.events.note(f"features: the plan's {budget:.0f} s are spent; {len(features) - i} "
+                            "representations not compared")
+            break
+        record = done.get(label) or _score(ctx, i, feature, chosen, folds, _deadline(ctx, started, budget))
         record.label = label
         records.append(record)
         best = ranked(records)[0]
@@ -40,14 +46,24 @@ def run(ctx: Context) -> dict[str, Any]:
     return artifact
 
 
-def _score(ctx: Context, i: int, feature: dict[str, Any], chosen: dict[str, Any], folds: tuple[int, ...]) -> TrialRecord:
+def _deadline(ctx: Context, started: float, budget: Optional[float]) -> Optional[float]:
+    """The trial timeout or the end of the plan's share, whichever comes first. A
+    representation the family handles badly (huge outputs) must not hang the stage."""
+    limits = []
+    if ctx.config.search.trial_timeout is not None:
+        limits.append(time.time() + ctx.config.search.trial_timeout)
+    if budget is not None:
+        limits.append(started + budget)
+    return min(limits) if limits else None
+
+
+def _score(ctx: Context, i: int, feature: dict[str, Any], chosen: dict[str, Any], folds: tuple[int, ...],
+           deadline: Optional[float]) -> TrialRecord:
     if i == 0:  # the representation tune used: its figure on all folds is the chosen one's
         return TrialRecord(id=0, stage="features", family=chosen["family"], params=chosen["params"], feature=feature,
                            figure=chosen["figure"], loss=metric(ctx).loss(chosen["figure"]), reused=True)
-    # A representation the family handles badly (huge outputs) must not hang the stage.
-    timeout = ctx.config.search.trial_timeout
     return score(ctx, TrialRequest(i, "features", chosen["family"], chosen["params"], feature, folds),
-                 deadline=None if timeout is None else time.time() + timeout)
+                 deadline=deadline)
 
 
 def _label(ctx: Context, feature: dict[str, Any]) -> str:
@@ -64,5 +80,6 @@ def _artifact(key: str, selection, records: list[TrialRecord], complete: bool) -
                          "error": r.error} for i, r in enumerate(order, start=1)],
         "chosen": order[0].feature,
         "chosen_label": order[0].label,
+        "seconds": round(sum(r.seconds for r in records), 2),
         "records": [r.to_json() for r in records],
     }

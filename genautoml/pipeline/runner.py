@@ -7,6 +7,7 @@ from typing import Any
 
 from genautoml.errors import GenautomlError
 from genautoml.pipeline.context import Context
+from genautoml.pipeline.plan import SHARES
 from genautoml.pipeline.stages import STAGES, up_to
 
 
@@ -18,7 +19,8 @@ def ensure(ctx: Context, target: str, *, rerun_target: bool = False) -> dict[str
             result = ctx.artifact(stage.name)
             continue
         started = time.perf_counter()
-        ctx.run.stage_status(stage.name, "running")
+        budget = ctx.budget(stage.name) if stage.name in SHARES else None
+        ctx.run.stage_status(stage.name, "running", budget=None if budget is None else round(budget, 1))
         try:
             result = stage.run(ctx)
         except KeyboardInterrupt:

@@ -85,7 +85,8 @@ def _fit_and_score(ctx: Context, family_cls, params: dict[str, Any], representat
         )
         return model, metrics, None, why_not
     model, extension = train_extended(ctx.config, modality, family_cls, params, representation,
-                                      dataset.train_raw(), seed=seed, device=ctx.device, events=ctx.events)
+                                      dataset.train_raw(), seed=seed, device=ctx.device, events=ctx.events,
+                                      time_limit=ctx.budget("train"))
     ctx.events.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
                     f"best at epoch {extension.best_epoch}, stopped by {extension.stopped_by}")
     test = capped(ctx.config, modality, dataset.test_raw())

@@ -22,8 +22,10 @@ from genautoml.records import FoldRecord, Status, TrialRecord, TrialRequest
 from genautoml.seeds import derive_seed
 
 
-def fold_seed(config, request: TrialRequest, fold: int) -> int:
-    return derive_seed(config.seed, request.stage, request.trial_id, fold)
+def fold_seed(config, fold: int) -> int:
+    """The same seed for a fold in every trial of every stage (common random numbers): two
+    candidates compared on a fold differ by what they are, not by their luck."""
+    return derive_seed(config.seed, "fold", fold)
 
 
 def selection_metric(config, modality):
@@ -166,7 +168,7 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
     selection = selection_metric(config, modality)
     metric_names = list(modality.metrics()) if request.metrics == "all" else [selection.name]
     fold_started = time.perf_counter()
-    fold_record = FoldRecord(fold=fold, seed=fold_seed(config, request, fold))
+    fold_record = FoldRecord(fold=fold, seed=fold_seed(config, fold))
     record.folds.append(fold_record)
 
     def on_epoch(epoch: int, figure: Optional[float]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
+from genautoml.pipeline.cv import scalable
 from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.resolve import candidates
 from genautoml.pipeline.scoring import default_feature, metric, score
@@ -28,19 +29,32 @@ def carried_families(ctx: Context, cv: dict[str, Any]) -> list[str]:
     return ok[: ctx.config.search.top_k]
 
 
+def tune_space(ctx: Context, cv: dict[str, Any], families: list[str]) -> dict[str, dict[str, ParamSpace]]:
+    """Each carried family's space, its fixed parameters as constants. A family whose
+    fidelity cv raised trains for the epochs cv chose it at, unless the config's own
+    ``space:`` searches epochs: cv has already compared lengths of training."""
+    by_family = {c.family: c for c in candidates(ctx.config)}
+    entries = {entry.family: entry for entry in ctx.config.models}
+    epochs_at = {row["family"]: row["epochs"] for row in cv["leaderboard"] if row.get("fidelity")}
+    space = {}
+    for family in families:
+        candidate = by_family[family]
+        space[family] = {**{k: ParamSpace(const=v) for k, v in candidate.fixed.items()}, **candidate.space}
+        if scalable(candidate) and family in epochs_at and "epochs" not in entries[family].space:
+            space[family]["epochs"] = ParamSpace(const=epochs_at[family])
+    return space
+
+
 def run(ctx: Context) -> dict[str, Any]:
     cv = ctx.artifact("cv")
     search = ctx.config.search
     families = carried_families(ctx, cv)
-    by_family = {c.family: c for c in candidates(ctx.config)}
-    space = {
-        family: {**{k: ParamSpace(const=v) for k, v in by_family[family].fixed.items()}, **by_family[family].space}
-        for family in families
-    }
+    space = tune_space(ctx, cv, families)
+    budget = ctx.budget("tune")
     ctx.events.stage(
         "tune",
         f"{search.algo} over {', '.join(families)}; {search.max_trials} trials, "
-        f"{search.time_budget or 'no'} s budget, early stopping {search.early_stopping}",
+        f"{'no' if budget is None else f'{budget:.0f} s'} budget, early stopping {search.early_stopping}",
     )
     store = TrialStore(ctx.run / "trials.jsonl", warn=ctx.events.warn)
     records = [r for r in store.load() if r.stage == "tune"]
@@ -57,7 +71,7 @@ def run(ctx: Context) -> dict[str, Any]:
     try:
         stopped_by = run_search(
             ctx.config, space, default_feature(ctx), records, executor, on_record,
-            Budget(search.max_trials, search.time_budget, search.trial_timeout), parallel=search.parallel,
+            Budget(search.max_trials, budget, search.trial_timeout), metric(ctx).direction, parallel=search.parallel,
         )
     finally:
         if hasattr(executor, "close"):
@@ -89,9 +103,9 @@ def _executor(ctx: Context, records: list[TrialRecord]):
 
 def _progress(ctx: Context, record: TrialRecord, records: list[TrialRecord]) -> TrialProgress:
     search = ctx.config.search
-    remaining = None
-    if search.time_budget is not None:
-        remaining = max(0.0, search.time_budget - sum(r.seconds for r in records))
+    remaining, budget = None, ctx.budget("tune")
+    if budget is not None:
+        remaining = max(0.0, budget - sum(r.seconds for r in records))
     best = ranked(records)[0]
     return TrialProgress(
         record, len(records), search.max_trials, best if best.ok else None, remaining=remaining,
@@ -139,7 +153,7 @@ def _choose(cv: dict[str, Any], rescored: TrialRecord, selection) -> dict[str, A
     Tune trials see one holdout fold; the winner may have been lucky on it. Comparing on all
     cv folds keeps tuning from ever choosing something worse than cv already found.
     """
-    cv_best = next(r for r in cv["records"] if r["family"] == cv["leaderboard"][0]["family"])
+    cv_best = next(r for r in cv["records"] if r["id"] == cv["leaderboard"][0]["trial"])
     if rescored.ok and not selection.better(cv_best["figure"], rescored.figure):
         return {"source": "tuned", "trial": rescored.id, "family": rescored.family,
                 "params": rescored.params, "figure": rescored.figure}

@@ -1,6 +1,8 @@
-"""The median stopping rule (Google Vizier's; Ray Tune's MedianStoppingRule, Optuna's MedianPruner).
+"""Early stopping of tune trials: successive halving per family (``RungStopper``, the
+default; see its docstring) or the median rule below.
 
-A trial is stopped at a scored epoch t past the grace period when its best figure so far is
+The median stopping rule (Google Vizier's; Ray Tune's MedianStoppingRule, Optuna's MedianPruner):
+a trial is stopped at a scored epoch t past the grace period when its best figure so far is
 worse than the median of completed trials' best figures as of epoch t, on the same fold, once
 at least ``min_trials`` completed trials give a figure there.
 
@@ -24,13 +26,14 @@ at least ``min_trials`` completed trials give a figure there.
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, Optional
 
 import numpy as np
 
 from genautoml.direction import Direction
 from genautoml.errors import TrialPruned
-from genautoml.records import FoldRecord, TrialRecord
+from genautoml.records import FoldRecord, Status, TrialRecord
 
 
 class MedianStopper:
@@ -50,16 +53,7 @@ class MedianStopper:
                 curve = list(fold.curve)
                 if fold.figure is not None and fold.epochs:
                     curve.append([fold.epochs, fold.figure])
-                self.reference.setdefault(fold.fold, []).append(self._best_so_far(curve))
-
-    def _best_so_far(self, curve: list[list[float]]) -> list[tuple[int, float]]:
-        out, best = [], None
-        for epoch, figure in curve:
-            if figure is None:
-                continue
-            best = figure if best is None else self.direction.best(best, figure)
-            out.append((int(epoch), best))
-        return out
+                self.reference.setdefault(fold.fold, []).append(best_so_far(curve, self.direction))
 
     @staticmethod
     def _as_of(points: list[tuple[int, float]], epoch: int) -> Optional[float]:
@@ -78,7 +72,7 @@ class MedianStopper:
 
     def check(self, fold: int, curve: list[list[float]]) -> None:
         """Raise TrialPruned when the curve so far is worse than the median."""
-        points = self._best_so_far(curve)
+        points = best_so_far(curve, self.direction)
         if not points:
             return
         epoch, best = points[-1]
@@ -93,6 +87,59 @@ class MedianStopper:
                               f"of {len(others)} completed trials")
 
 
+class RungStopper:
+    """Asynchronous successive halving (ASHA; Ray Tune's ASHAScheduler, Optuna's
+    SuccessiveHalvingPruner), the default.
+
+    The rungs are the scored epochs (1, 2, 4, 8, ... past the grace period): a trial goes on
+    past a rung only while its best figure so far is among the best ``1/eta`` of the figures
+    that earlier trials *of its own family* had at that rung, stopped ones included (they
+    were on the rung too; that is what makes it halving). Comparing within a family is what
+    lets a slow starter live: a GAN at epoch 4 is measured against GANs at epoch 4, not
+    against finished autoregressive models. With fewer than ``min_trials`` earlier figures
+    at a rung, the trial goes on.
+    """
+
+    def __init__(self, history: Iterable[TrialRecord], *, family: str, grace_epochs: int, direction: Direction,
+                 eta: int, min_trials: int = 2):
+        self.grace_epochs, self.direction = grace_epochs, Direction(direction)
+        self.eta, self.min_trials = eta, min_trials
+        # fold -> epoch -> earlier trials' best figures so far at that epoch
+        self.rungs: dict[int, dict[int, list[float]]] = {}
+        for record in history:
+            if record.family != family or record.status not in (Status.OK, Status.PRUNED):
+                continue
+            for fold in record.folds:
+                for epoch, best in best_so_far(fold.curve, self.direction):
+                    self.rungs.setdefault(fold.fold, {}).setdefault(epoch, []).append(best)
+
+    def check(self, fold: int, curve: list[list[float]]) -> None:
+        points = best_so_far(curve, self.direction)
+        if not points:
+            return
+        epoch, best = points[-1]
+        others = self.rungs.get(fold, {}).get(epoch, [])
+        if epoch <= self.grace_epochs or len(others) < self.min_trials:
+            return
+        losses = sorted(self.direction.loss(v) for v in others)
+        keep = max(1, math.ceil((len(others) + 1) / self.eta))  # places on the next rung, this trial counted
+        bar = losses[keep - 1] if keep <= len(losses) else math.inf
+        if self.direction.loss(best) > bar:
+            raise TrialPruned(f"epoch {epoch}: best {best:.4g} not in the best 1/{self.eta} of "
+                              f"{len(others) + 1} trials of this family at this epoch")
+
+
+def best_so_far(curve: list[list[float]], direction: Direction) -> list[tuple[int, float]]:
+    """[(epoch, best figure up to that epoch)] for the scored points of ``curve``."""
+    out, best = [], None
+    for epoch, figure in curve:
+        if figure is None:
+            continue
+        best = figure if best is None else direction.best(best, figure)
+        out.append((int(epoch), best))
+    return out
+
+
 class NoStopper:
     def check(self, fold: int, curve: list[list[float]]) -> None:
         return None
@@ -100,18 +147,23 @@ class NoStopper:
 
 def stopper_for(config, direction: Direction, history: Iterable[TrialRecord], family: str):
     """The early-stopping rule ``search.early_stopping`` asks for, for one trial of ``family``."""
-    if config.search.early_stopping == "median":
-        return MedianStopper(history, grace_epochs=config.search.grace_epochs, direction=direction,
-                             family=family if config.search.median_scope == "family" else None)
+    search = config.search
+    if search.early_stopping == "asha":
+        return RungStopper(history, family=family, grace_epochs=search.grace_epochs, direction=direction,
+                           eta=search.fidelity.eta)
+    if search.early_stopping == "median":
+        return MedianStopper(history, grace_epochs=search.grace_epochs, direction=direction,
+                             family=family if search.median_scope == "family" else None)
     return NoStopper()
 
 
 def curves_only(records: Iterable[TrialRecord]) -> list[TrialRecord]:
-    """What the stopping rule reads of earlier trials: small enough to ship to workers.
+    """What the stopping rules read of earlier trials: small enough to ship to workers.
 
-    Completed trials only; per fold its curve, its last epoch and its final figure.
+    Completed and stopped trials (the median rule reads only the completed ones); per fold
+    its curve, its last epoch and its final figure.
     """
     return [TrialRecord(id=r.id, stage=r.stage, family=r.family, params={}, feature={}, status=r.status,
                         folds=[FoldRecord(fold=f.fold, seed=f.seed, curve=f.curve, epochs=f.epochs, figure=f.figure)
                                for f in r.folds])
-            for r in records if r.ok]
+            for r in records if r.status in (Status.OK, Status.PRUNED)]

@@ -17,7 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from genautoml.records import Status, TrialRecord, TrialRequest
+from genautoml.direction import Direction
+from genautoml.records import TrialRecord, TrialRequest
+from genautoml.schema.space import ParamSpace
+from genautoml.search.budgets import model_losses
 from genautoml.search.executors import RunBatch
 from genautoml.search.space import family_space, plain
 from genautoml.seeds import derive_seed
@@ -47,7 +50,9 @@ class HyperoptState:
         self.domain = base.Domain(lambda point: 0.0, self.space)
         self.trials = base.Trials()
 
-    def add(self, record: TrialRecord) -> None:
+    def add(self, record: TrialRecord, loss: Optional[float]) -> None:
+        """``record`` as a hyperopt trial; ``loss`` None: a trial, but not a result TPE models
+        (genautoml/search/budgets.py decides which figures are)."""
         from hyperopt import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
 
         tid = record.id
@@ -59,11 +64,7 @@ class HyperoptState:
             "idxs": {label: [tid] if values else [] for label, values in vals.items()},
             "vals": vals,
         }
-        # Pruned trials keep their last figure, so TPE still learns from them.
-        if record.loss is not None and record.status in (Status.OK, Status.PRUNED):
-            result = {"status": STATUS_OK, "loss": record.loss}
-        else:
-            result = {"status": STATUS_FAIL}
+        result = {"status": STATUS_FAIL} if loss is None else {"status": STATUS_OK, "loss": loss}
         docs = self.trials.new_trial_docs([tid], [None], [result], [misc])
         docs[0]["state"] = JOB_STATE_DONE
         self.trials.insert_trial_docs(docs)
@@ -90,6 +91,7 @@ def run_search(
     run_batch: RunBatch,
     on_record: Callable[[TrialRecord], None],
     budget: Budget,
+    direction: Direction,
     parallel: int = 1,
 ) -> str:
     """Suggest and run trials until a budget is reached; returns why it stopped.
@@ -117,9 +119,10 @@ def run_search(
         if budget.time_budget is not None and elapsed >= budget.time_budget:
             return "time_budget"
         state = HyperoptState(families)
-        for tid in sorted(finished):
-            if tid < block_start:
-                state.add(finished[tid])
+        earlier = [finished[tid] for tid in sorted(finished) if tid < block_start]
+        losses = model_losses(earlier, direction, min_points(families))
+        for record in earlier:
+            state.add(record, losses[record.id])
         requests, suggested = _suggest_block(config, state, missing, feature, _deadline(budget, elapsed))
 
         def done(record: TrialRecord) -> None:
@@ -130,6 +133,13 @@ def run_search(
 
         run_batch(requests, done)
         block_start += parallel
+
+
+def min_points(families: dict[str, dict[str, ParamSpace]]) -> dict[str, int]:
+    """BOHB's points per budget before a density model: one more than the family's
+    searched dimensions, at least 3."""
+    return {family: max(3, 1 + sum(1 for spec in space.values() if spec.kind != "const"))
+            for family, space in families.items()}
 
 
 def _deadline(budget: Budget, elapsed: float) -> Optional[float]:
