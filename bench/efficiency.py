@@ -1,7 +1,9 @@
-"""Search efficiency: TPE + median stopping against random search without stopping.
+"""Search efficiency: TPE with successive halving per family (ASHA) and BOHB's one-budget
+model, the default, and the earlier TPE + median stopping, against random search without
+stopping.
 
-Same trial budget, several seeds, digits. Both arms start from the same cv result (copied
-run directory), so only the tune stage differs. Reported: median best holdout figure, median
+Same trial budget, several seeds, digits. Every arm starts from the same cv result (copied
+run directory, cv at the default epochs only), so only the tune stage differs. Reported: median best holdout figure, median
 tune wall time, and how long each arm took to reach the random arm's final best.
 """
 
@@ -15,8 +17,12 @@ from typing import Any
 
 from bench.common import RESULTS, ROOT, Stopwatch, claim, context, fresh_dir, median_range, table
 
-TPE, RANDOM, PER_FAMILY = "tpe + median stopping", "random, no stopping", "tpe + median per family"
+ASHA, TPE = "tpe + asha per family (bohb model)", "tpe + median stopping"
+RANDOM, PER_FAMILY = "random, no stopping", "tpe + median per family"
+#: issue 15's goal: random search's final best reached in at most this share of its time
+GOAL = 0.5
 ARMS = {
+    ASHA: ["search.algo=tpe", "search.early_stopping=asha"],
     TPE: ["search.algo=tpe", "search.early_stopping=median", "search.median_scope=all"],
     RANDOM: ["search.algo=random", "search.early_stopping=none"],
     # The other median scope, for the trade-off it makes (fewer stops, no cross-family ones);
@@ -38,14 +44,15 @@ def _time_to_reach(records: list[dict[str, Any]], target: float) -> float | None
     return None
 
 
-def run(config: Path, seeds: int, trials: int, extra: list[str], arms: tuple[str, ...] = (TPE, RANDOM)) -> dict[str, Any]:
+def run(config: Path, seeds: int, trials: int, extra: list[str],
+        arms: tuple[str, ...] = (ASHA, TPE, RANDOM)) -> dict[str, Any]:
     """``arms``: names from ARMS; random search is always run (the others are measured against it)."""
     from genautoml.pipeline.runner import ensure
 
     chosen = {arm: ARMS[arm] for arm in ARMS if arm in arms or arm == RANDOM}
 
     work = fresh_dir(RESULTS / "work" / "efficiency")
-    common = [f"search.max_trials={trials}", "search.time_budget=null", *extra]
+    common = [f"search.max_trials={trials}", "search.time_budget=null", "search.fidelity.max_factor=1", *extra]
     per_seed = []
     for seed in range(seeds):
         base = work / f"seed{seed}" / "base"
@@ -114,14 +121,14 @@ def markdown(result: dict[str, Any]) -> str:
         as_good = better * 2 >= seeds
         whole_budget = as_good and statistics.median(time_ratio) < 1
         # reach_ratio only has the seeds where the arm reached random's best at all
-        sooner = as_good and len(reach_ratio) * 2 >= seeds and statistics.median(reach_ratio) < 1
+        sooner = as_good and len(reach_ratio) * 2 >= seeds and statistics.median(reach_ratio) <= GOAL
         lines.append(
             f"{arm}: best at least as good as random's in {better}/{seeds} seeds; wall-time ratio to "
             f"random over the whole budget (trial seconds) {median_range(time_ratio)}; time to reach "
             f"random's best, against random's own, {median_range(reach_ratio)}; the whole tune stage, with "
             f"the winner re-scored on every fold, {median_range(stage_ratio)}. Goal read as the whole "
-            f"budget in less time: {'met' if whole_budget else 'NOT met'}; read as reaching random's best "
-            f"in less time: {'met' if sooner else 'NOT met'}."
+            f"budget in less time: {'met' if whole_budget else 'NOT met'}; reaching random's best in at "
+            f"most {GOAL}x its time: {'met' if sooner else 'NOT met'}."
         )
     return (
         f"{result['trials']} trials per arm, {result['seeds']} seeds, config `{result['config']}` "

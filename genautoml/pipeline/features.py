@@ -26,13 +26,17 @@ def run(ctx: Context) -> dict[str, Any]:
     done = {_label(ctx, r["feature"]): TrialRecord.from_json(r)
             for r in previous.get("records", []) if previous.get("key") == key}
     records: list[TrialRecord] = []
+    skipped: list[str] = []
     budget = ctx.budget("features")
     started = time.time() - sum(r.seconds for r in done.values())  # earlier sessions count
+    # One more representation costs about what re-scoring the chosen model on every fold did.
+    predicted = float(tune.get("rescored", {}).get("seconds") or 0.0)
     for i, feature in enumerate(features):
         label = _label(ctx, feature)
-        if label not in done and i and budget is not None and time.time() - started >= budget:
-            ctx.events.note(f"features: the plan's {budget:.0f} s are spent; {len(features) - i} "
-                            "representations not compared")
+        if label not in done and i and budget is not None and time.time() - started + predicted > budget:
+            ctx.events.note(f"features: the plan's {budget:.0f} s cannot pay for another representation "
+                            f"(about {predicted:.0f} s each); {len(features) - i} not compared")
+            skipped = [_label(ctx, f) for f in features[i:]]
             break
         record = done.get(label) or _score(ctx, i, feature, chosen, folds, _deadline(ctx, started, budget))
         record.label = label
@@ -42,6 +46,7 @@ def run(ctx: Context) -> dict[str, Any]:
                                        label=label, best_label=best.label or ""))
         ctx.run.write_json("features.json", _artifact(key, metric(ctx), records, complete=False))
     artifact = _artifact(key, metric(ctx), records, complete=True)
+    artifact["not_compared"] = skipped  # what the plan's share could not pay for
     ctx.run.write_json("features.json", artifact)
     return artifact
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-SHARES: dict[str, float] = {"cv": 0.35, "tune": 0.35, "features": 0.1, "train": 0.2}
+SHARES: dict[str, float] = {"cv": 0.35, "tune": 0.3, "features": 0.1, "train": 0.25}
 
 
 def planned(total: Optional[float]) -> Optional[dict[str, float]]:

@@ -34,8 +34,10 @@ STAGES: tuple[Stage, ...] = (
           "Load, check and split the data; print a summary.", "data_stage",
           lambda c: [c["seed"], c["data"], c["search"]["cv_folds"]]),
     Stage("cv", "cv.json", ("cv.json",),
-          "Cross-validate every candidate family at its defaults; print the leaderboard.", "cv",
-          lambda c: [c["models"], c["features"][0], c["search"]["metric"], c["search"]["max_eval_examples"]]),
+          "Cross-validate every candidate family at growing training lengths; print the leaderboard.", "cv",
+          # Not the budget: raising it keeps cv's result (the search continues from there).
+          lambda c: [c["models"], c["features"][0], c["search"]["metric"], c["search"]["max_eval_examples"],
+                     c["search"]["fidelity"]]),
     # Every search setting, the budget included: a bigger budget is a different result.
     Stage("tune", "tune.json", ("trials.jsonl", "tune.json"),
           "Tune the best cv families with hyperopt (one conditional space).", "tune",

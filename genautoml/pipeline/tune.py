@@ -30,12 +30,13 @@ def carried_families(ctx: Context, cv: dict[str, Any]) -> list[str]:
 
 
 def tune_space(ctx: Context, cv: dict[str, Any], families: list[str]) -> dict[str, dict[str, ParamSpace]]:
-    """Each carried family's space, its fixed parameters as constants. A family whose
-    fidelity cv raised trains for the epochs cv chose it at, unless the config's own
-    ``space:`` searches epochs: cv has already compared lengths of training."""
+    """Each carried family's space, its fixed parameters as constants. A family that cv
+    trained past its default epochs is tuned at the epochs cv chose it at, unless the
+    config's own ``space:`` searches epochs: cv has already compared lengths of training."""
     by_family = {c.family: c for c in candidates(ctx.config)}
     entries = {entry.family: entry for entry in ctx.config.models}
-    epochs_at = {row["family"]: row["epochs"] for row in cv["leaderboard"] if row.get("fidelity")}
+    # Only where cv trained longer than the defaults: at x1, tune still searches epochs.
+    epochs_at = {row["family"]: row["epochs"] for row in cv["leaderboard"] if (row.get("fidelity") or 1) > 1}
     space = {}
     for family in families:
         candidate = by_family[family]
@@ -71,7 +72,8 @@ def run(ctx: Context) -> dict[str, Any]:
     try:
         stopped_by = run_search(
             ctx.config, space, default_feature(ctx), records, executor, on_record,
-            Budget(search.max_trials, budget, search.trial_timeout), metric(ctx).direction, parallel=search.parallel,
+            Budget(search.max_trials, budget, search.trial_timeout, reserve=_rescoring_time(ctx)), metric(ctx).direction,
+            parallel=search.parallel,
         )
     finally:
         if hasattr(executor, "close"):
@@ -80,6 +82,18 @@ def run(ctx: Context) -> dict[str, Any]:
     artifact["seconds"] = round(earlier_seconds + time.perf_counter() - started, 2)
     ctx.run.write_json("tune.json", artifact)
     return artifact
+
+
+def _rescoring_time(ctx: Context):
+    """What re-scoring the best trial on every cv fold will take: its seconds per fold, times
+    the folds. Kept free at the end of tune's budget so the stage ends within it."""
+    folds = ctx.config.search.cv_folds / ctx.config.search.tune_folds
+
+    def reserve(records: list[TrialRecord]) -> float:
+        best = ranked(records)
+        return best[0].seconds * folds if best and best[0].ok else 0.0
+
+    return reserve
 
 
 def _executor(ctx: Context, records: list[TrialRecord]):

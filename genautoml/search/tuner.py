@@ -26,11 +26,24 @@ from genautoml.search.space import family_space, plain
 from genautoml.seeds import derive_seed
 
 
+def _no_reserve(records: list[TrialRecord]) -> float:
+    return 0.0
+
+
 @dataclass
 class Budget:
     max_trials: int
     time_budget: Optional[float]  # seconds for the whole tune stage, counting earlier sessions
     trial_timeout: Optional[float]
+    #: seconds to leave at the end of ``time_budget`` for what the caller does after the
+    #: trials (the pipeline re-scores the best on every fold), given the trials so far
+    reserve: Callable[[list[TrialRecord]], float] = _no_reserve
+
+    def left(self, elapsed: float, records: list[TrialRecord]) -> Optional[float]:
+        """Seconds the trials may still use; None: no time budget."""
+        if self.time_budget is None:
+            return None
+        return self.time_budget - self.reserve(records) - elapsed
 
 
 def startup_trials(config) -> int:
@@ -115,15 +128,15 @@ def run_search(
         if not missing:
             block_start += parallel
             continue
-        elapsed = spent + time.time() - started
-        if budget.time_budget is not None and elapsed >= budget.time_budget:
+        left = budget.left(spent + time.time() - started, list(finished.values()))
+        if left is not None and left <= 0:
             return "time_budget"
         state = HyperoptState(families)
         earlier = [finished[tid] for tid in sorted(finished) if tid < block_start]
         losses = model_losses(earlier, direction, min_points(families))
         for record in earlier:
             state.add(record, losses[record.id])
-        requests, suggested = _suggest_block(config, state, missing, feature, _deadline(budget, elapsed))
+        requests, suggested = _suggest_block(config, state, missing, feature, _deadline(budget.trial_timeout, left))
 
         def done(record: TrialRecord) -> None:
             record.vals = suggested[record.id]
@@ -142,11 +155,9 @@ def min_points(families: dict[str, dict[str, ParamSpace]]) -> dict[str, int]:
             for family, space in families.items()}
 
 
-def _deadline(budget: Budget, elapsed: float) -> Optional[float]:
+def _deadline(trial_timeout: Optional[float], left: Optional[float]) -> Optional[float]:
     """When the trials of a block must stop: the trial timeout or the budget left, whichever is first."""
-    limits = [limit for limit in (budget.trial_timeout,
-                                  None if budget.time_budget is None else budget.time_budget - elapsed)
-              if limit is not None]
+    limits = [limit for limit in (trial_timeout, left) if limit is not None]
     return time.time() + min(limits) if limits else None
 
 

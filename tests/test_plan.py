@@ -1,0 +1,62 @@
+"""The one budget: how search.time_budget is divided, and where the plan is shown."""
+
+import json
+
+import pytest
+import yaml
+
+from genautoml.pipeline.plan import SHARES, as_comment, planned, stage_budget
+from genautoml.records import TrialRecord
+from genautoml.search.tuner import Budget
+from tests.helpers import CONFIGS, invoke
+
+
+def test_shares_add_up_to_the_whole_budget():
+    assert sum(SHARES.values()) == pytest.approx(1.0)
+    assert sum(planned(600).values()) == pytest.approx(600, abs=0.5)
+    assert planned(None) is None
+
+
+def test_each_stage_gets_its_share_of_what_is_left():
+    total = 1000.0
+    assert stage_budget(total, "cv", {}) == pytest.approx(1000 * SHARES["cv"])
+    # cv used less than its share: the rest is shared by the stages after it, in proportion
+    later = 1 - SHARES["cv"]
+    assert stage_budget(total, "tune", {"cv": 100}) == pytest.approx(900 * SHARES["tune"] / later)
+    spent = {"cv": 350, "tune": 300, "features": 100}
+    assert stage_budget(total, "train", spent) == pytest.approx(250)  # the last stage gets all that is left
+    assert stage_budget(total, "train", {"cv": 2000}) == 0.0  # overspent: nothing, never negative
+    assert stage_budget(None, "tune", {"cv": 5}) is None
+    # what a stage itself or later ones spent does not change its own share
+    assert stage_budget(total, "tune", {"cv": 100, "tune": 50, "train": 9}) == stage_budget(total, "tune", {"cv": 100})
+
+
+def test_validate_show_prints_the_plan_as_comments():
+    result = invoke("validate", CONFIGS / "digits.yaml", "--show", "--set", "search.time_budget=10m")
+    assert result.exit_code == 0, result.output
+    assert "How search.time_budget (600 s) is spent" in result.output
+    assert "#   cv           210 s  (35%)" in result.output
+    # the output stays a config: the comments do not change what it loads as
+    assert yaml.safe_load(result.output)["search"]["time_budget"] == 600.0
+    assert "no plan" in as_comment(None)
+
+
+def test_manifest_records_the_plan_and_each_stage_budget(tmp_path):
+    from tests.helpers import small_digits_config
+
+    config = small_digits_config(tmp_path, "plan", search={"time_budget": 600, "fidelity": {"max_factor": 1}})
+    result = invoke("cv", config, "--run-dir", tmp_path / "run", "-q")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["plan"]["time_budget"] == 600 and manifest["plan"]["shares"] == SHARES
+    assert manifest["stages"]["cv"]["budget"] == pytest.approx(600 * SHARES["cv"], abs=0.1)
+    cv = json.loads((tmp_path / "run" / "cv.json").read_text())
+    assert cv["seconds"] == pytest.approx(sum(r["seconds"] for r in cv["records"]), abs=0.01)
+
+
+def test_tune_keeps_time_for_rescoring_the_best():
+    best = TrialRecord(id=0, stage="tune", family="vae", params={}, feature={}, seconds=20.0, figure=1.0, loss=1.0)
+    budget = Budget(10, 100.0, None, reserve=lambda records: 3 * records[0].seconds if records else 0.0)
+    assert budget.left(30.0, []) == 70.0
+    assert budget.left(30.0, [best]) == 10.0  # 100 - 3 x 20 - 30
+    assert Budget(10, None, None).left(30.0, [best]) is None
