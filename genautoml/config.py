@@ -97,6 +97,10 @@ class SearchConfig(Strict):
     #: asha: successive halving within each family at the scored epochs (the default);
     #: median: Vizier's median rule across trials; none: every trial runs its epochs
     early_stopping: Literal["asha", "median", "none"] = "asha"
+    #: Hyperband brackets of the asha rule: trial i runs in bracket i mod brackets, bracket b
+    #: is judged from grace_epochs x eta**b on, and the last one (with 2 or more) runs its
+    #: trials to their full epochs. 1: plain ASHA
+    brackets: int = Field(2, ge=1, le=8)
     #: the median rule compares a trial with completed trials of every family (all) or only
     #: with those of its own family (family: for families that learn at very different speeds)
     median_scope: Literal["all", "family"] = "all"

@@ -60,3 +60,20 @@ def test_tune_keeps_time_for_rescoring_the_best():
     assert budget.left(30.0, []) == 70.0
     assert budget.left(30.0, [best]) == 10.0  # 100 - 3 x 20 - 30
     assert Budget(10, None, None).left(30.0, [best]) is None
+
+
+def test_a_budget_too_small_for_tune_keeps_cvs_choice(tmp_path):
+    """cv always finishes its first rung; when that spends the whole budget, tune runs no
+    trial, features compares nothing more, and the winner trains as cv trained it."""
+    from tests.helpers import small_digits_config
+
+    config = small_digits_config(tmp_path, "tiny", search={"time_budget": 0.01, "fidelity": {"max_factor": 1}})
+    result = invoke("search", config, "--run-dir", tmp_path / "run", "-q")
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "run"
+    cv, tune = (json.loads((run / f"{name}.json").read_text()) for name in ("cv", "tune"))
+    features, metrics = (json.loads((run / f"{name}.json").read_text()) for name in ("features", "metrics"))
+    assert tune["trials"] == 0 and tune["stopped_by"] == "time_budget" and tune["rescored"] is None
+    assert tune["chosen"]["source"] == "cv defaults" and tune["chosen"]["family"] == cv["leaderboard"][0]["family"]
+    assert features["not_compared"] == [] or len(features["leaderboard"]) == 1
+    assert metrics["family"] == tune["chosen"]["family"] and metrics["figure"] is not None

@@ -284,6 +284,30 @@ def test_asha_compares_within_the_family_at_the_same_epoch():
     RungStopper(history, family="vae", grace_epochs=3, direction=MINIMIZE, eta=2).check(0, [[4, 99.0]])
 
 
+def test_hyperband_brackets_start_later_and_the_last_runs_in_full():
+    from genautoml.search.stopping import RungStopper, stopper_for
+
+    gans = [record({"family": "gan", "status": "ok", "folds": [{"fold": 0, "curve": [[4, f], [8, f], [16, f]],
+                                                                 "epochs": 16}]}) for f in (1.0, 2.0, 3.0)]
+
+    def stopper(bracket, brackets):
+        return RungStopper(gans, family="gan", grace_epochs=3, direction=MINIMIZE, eta=2, bracket=bracket,
+                           brackets=brackets)
+
+    with pytest.raises(TrialPruned):
+        stopper(0, 3).check(0, [[4, 9.0]])
+    stopper(1, 3).check(0, [[4, 9.0]])  # bracket 1: judged from epoch 6 on
+    with pytest.raises(TrialPruned):
+        stopper(1, 3).check(0, [[4, 9.0], [8, 9.0]])
+    stopper(2, 3).check(0, [[4, 9.0], [8, 9.0], [16, 9.0]])  # the full-budget bracket is never stopped
+    with pytest.raises(TrialPruned):
+        stopper(0, 1).check(0, [[4, 9.0]])  # one bracket: plain ASHA
+    # the trial id picks the bracket: with 2 brackets, odd ids run in full
+    config = make_config(early_stopping="asha", brackets=2)
+    assert not stopper_for(config, MINIMIZE, gans, "gan", trial_id=4).full_budget
+    assert stopper_for(config, MINIMIZE, gans, "gan", trial_id=5).full_budget
+
+
 def test_tpe_learns_from_one_budget_per_family():
     """BOHB: pruned figures are results at their epoch, never final losses."""
     from genautoml.search.budgets import model_losses

@@ -77,7 +77,7 @@ def run(ctx: Context) -> dict[str, Any]:
         if rung and not any(scalable(c) for c in pool if c.family in alive):
             race.stopped_by = "no family left that trains longer"
             break
-        if rung and not _affordable(race, pool, alive, rung, search.fidelity.eta, budget):
+        if rung and not _affordable(race, pool, alive, search.fidelity.eta, budget):
             race.stopped_by = "time_budget"
             break
         now = _run_rung(ctx, race, pool, alive, rung, factor, done, key)
@@ -109,7 +109,7 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], alive: list[str],
             if record is None:
                 request = TrialRequest(rung * len(pool) + i, "cv", candidate.family, params_at(candidate, factor),
                                        default_feature(ctx), folds, metrics="all")
-                record = score(ctx, request, deadline=_deadline(ctx, race))
+                record = score(ctx, request, deadline=_deadline(ctx, race) if rung else None)
                 record.fidelity = factor
             race.records.append(record)
         if record.ok or candidate.family not in race.latest:  # a failure does not undo a lower rung
@@ -122,8 +122,7 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], alive: list[str],
     return now
 
 
-def _affordable(race: Race, pool: list[Candidate], alive: list[str], rung: int, eta: int,
-                budget: Optional[float]) -> bool:
+def _affordable(race: Race, pool: list[Candidate], alive: list[str], eta: int, budget: Optional[float]) -> bool:
     """Whether the next rung fits in what is left: each family that trains again is predicted
     to take ``eta`` times its seconds at this rung."""
     if budget is None:
@@ -138,7 +137,9 @@ def _spent(race: Race) -> float:
 
 
 def _deadline(ctx: Context, race: Race) -> Optional[float]:
-    """A trial that would overrun cv's share by half again is stopped (its rung then fails)."""
+    """A trial of a later rung that would overrun cv's share by half again is stopped (its rung
+    then fails, the rung below stands). The first rung has no deadline: without it there is
+    no result to go on from, whatever the budget."""
     budget = ctx.budget("cv")
     return None if budget is None else time.time() + max(0.0, 1.5 * budget - _spent(race))
 

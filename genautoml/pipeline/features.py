@@ -29,8 +29,8 @@ def run(ctx: Context) -> dict[str, Any]:
     skipped: list[str] = []
     budget = ctx.budget("features")
     started = time.time() - sum(r.seconds for r in done.values())  # earlier sessions count
-    # One more representation costs about what re-scoring the chosen model on every fold did.
-    predicted = float(tune.get("rescored", {}).get("seconds") or 0.0)
+    # One more representation costs about what the chosen model took on every fold.
+    predicted = float(chosen.get("seconds") or 0.0)
     for i, feature in enumerate(features):
         label = _label(ctx, feature)
         if label not in done and i and budget is not None and time.time() - started + predicted > budget:

@@ -201,7 +201,7 @@ def run_trial_after(config, dataset, request: TrialRequest, history: list[TrialR
     from genautoml.search.stopping import stopper_for
 
     direction = selection_metric(config, dataset.modality).direction
-    stopper = stopper_for(config, direction, history, request.family)
+    stopper = stopper_for(config, direction, history, request.family, request.trial_id)
     return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
 
 

@@ -55,7 +55,8 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.events.stage(
         "tune",
         f"{search.algo} over {', '.join(families)}; {search.max_trials} trials, "
-        f"{'no' if budget is None else f'{budget:.0f} s'} budget, early stopping {search.early_stopping}",
+        f"{'no' if budget is None else f'{budget:.0f} s'} budget, early stopping {search.early_stopping}"
+        + (f" ({search.brackets} brackets)" if search.early_stopping == "asha" else ""),
     )
     store = TrialStore(ctx.run / "trials.jsonl", warn=ctx.events.warn)
     records = [r for r in store.load() if r.stage == "tune"]
@@ -72,7 +73,7 @@ def run(ctx: Context) -> dict[str, Any]:
     try:
         stopped_by = run_search(
             ctx.config, space, default_feature(ctx), records, executor, on_record,
-            Budget(search.max_trials, budget, search.trial_timeout, reserve=_rescoring_time(ctx)), metric(ctx).direction,
+            Budget(search.max_trials, budget, search.trial_timeout, reserve=_rescoring_time(ctx, cv)), metric(ctx).direction,
             parallel=search.parallel,
         )
     finally:
@@ -84,14 +85,15 @@ def run(ctx: Context) -> dict[str, Any]:
     return artifact
 
 
-def _rescoring_time(ctx: Context):
+def _rescoring_time(ctx: Context, cv: dict[str, Any]):
     """What re-scoring the best trial on every cv fold will take: its seconds per fold, times
-    the folds. Kept free at the end of tune's budget so the stage ends within it."""
+    the folds; before any trial finished, what cv's winner took on every fold. Kept free at
+    the end of tune's budget so the stage ends within it."""
     folds = ctx.config.search.cv_folds / ctx.config.search.tune_folds
 
     def reserve(records: list[TrialRecord]) -> float:
         best = ranked(records)
-        return best[0].seconds * folds if best and best[0].ok else 0.0
+        return best[0].seconds * folds if best and best[0].ok else float(_cv_best(cv)["seconds"])
 
     return reserve
 
@@ -133,6 +135,11 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
     """Re-score the best trial on every fold, choose tuned or defaults, and build tune.json."""
     search, selection = ctx.config.search, metric(ctx)
     ok = [r for r in records if r.ok]
+    if not records:  # the plan's share could not pay for one trial and the re-scoring after it
+        ctx.events.note("tune: no trial fits the plan's share; cv's choice stands")
+        return {"key": ctx.stage_key("tune"), "metric": selection.name, "direction": selection.direction,
+                "families": families, "stopped_by": stopped_by, "trials": 0, "counts": {}, "best": None,
+                "best_per_family": {}, "rescored": None, "chosen": _cv_choice(cv)}
     if not ok:
         reasons = Counter(f"{r.status.value}: {r.error}" for r in records)
         summary = "; ".join(f"{n}x {reason}" for reason, n in reasons.most_common(3))
@@ -167,9 +174,19 @@ def _choose(cv: dict[str, Any], rescored: TrialRecord, selection) -> dict[str, A
     Tune trials see one holdout fold; the winner may have been lucky on it. Comparing on all
     cv folds keeps tuning from ever choosing something worse than cv already found.
     """
-    cv_best = next(r for r in cv["records"] if r["id"] == cv["leaderboard"][0]["trial"])
+    cv_best = _cv_best(cv)
     if rescored.ok and not selection.better(cv_best["figure"], rescored.figure):
         return {"source": "tuned", "trial": rescored.id, "family": rescored.family,
-                "params": rescored.params, "figure": rescored.figure}
+                "params": rescored.params, "figure": rescored.figure, "seconds": rescored.seconds}
+    return _cv_choice(cv)
+
+
+def _cv_best(cv: dict[str, Any]) -> dict[str, Any]:
+    """cv's winner: its record at the highest rung it reached."""
+    return next(r for r in cv["records"] if r["id"] == cv["leaderboard"][0]["trial"])
+
+
+def _cv_choice(cv: dict[str, Any]) -> dict[str, Any]:
+    cv_best = _cv_best(cv)
     return {"source": "cv defaults", "trial": None, "family": cv_best["family"],
-            "params": cv_best["params"], "figure": cv_best["figure"]}
+            "params": cv_best["params"], "figure": cv_best["figure"], "seconds": cv_best["seconds"]}

@@ -98,11 +98,21 @@ class RungStopper:
     lets a slow starter live: a GAN at epoch 4 is measured against GANs at epoch 4, not
     against finished autoregressive models. With fewer than ``min_trials`` earlier figures
     at a rung, the trial goes on.
+
+    Hyperband's brackets hedge against stopping too early: trial ``i`` runs in bracket
+    ``i mod brackets``; bracket ``b`` is first judged past ``grace_epochs * eta**b``, and the
+    last bracket (when there are two or more) is never stopped: its trials train their full
+    epochs, so slow starters always get some full-length trials. Unlike strict Hyperband the
+    rungs are shared: a trial is measured against every earlier trial of its family that
+    was scored at that epoch, whatever its bracket (few trials fit a 2-core budget, and a
+    full-length trial is the best reference there is).
     """
 
     def __init__(self, history: Iterable[TrialRecord], *, family: str, grace_epochs: int, direction: Direction,
-                 eta: int, min_trials: int = 2):
-        self.grace_epochs, self.direction = grace_epochs, Direction(direction)
+                 eta: int, bracket: int = 0, brackets: int = 1, min_trials: int = 2):
+        self.full_budget = brackets > 1 and bracket == brackets - 1
+        self.grace_epochs = grace_epochs * eta ** bracket
+        self.direction = Direction(direction)
         self.eta, self.min_trials = eta, min_trials
         # fold -> epoch -> earlier trials' best figures so far at that epoch
         self.rungs: dict[int, dict[int, list[float]]] = {}
@@ -119,7 +129,7 @@ class RungStopper:
             return
         epoch, best = points[-1]
         others = self.rungs.get(fold, {}).get(epoch, [])
-        if epoch <= self.grace_epochs or len(others) < self.min_trials:
+        if self.full_budget or epoch <= self.grace_epochs or len(others) < self.min_trials:
             return
         losses = sorted(self.direction.loss(v) for v in others)
         keep = max(1, math.ceil((len(others) + 1) / self.eta))  # places on the next rung, this trial counted
@@ -145,12 +155,12 @@ class NoStopper:
         return None
 
 
-def stopper_for(config, direction: Direction, history: Iterable[TrialRecord], family: str):
-    """The early-stopping rule ``search.early_stopping`` asks for, for one trial of ``family``."""
+def stopper_for(config, direction: Direction, history: Iterable[TrialRecord], family: str, trial_id: int = 0):
+    """The early-stopping rule ``search.early_stopping`` asks for, for trial ``trial_id`` of ``family``."""
     search = config.search
     if search.early_stopping == "asha":
         return RungStopper(history, family=family, grace_epochs=search.grace_epochs, direction=direction,
-                           eta=search.fidelity.eta)
+                           eta=search.fidelity.eta, bracket=trial_id % search.brackets, brackets=search.brackets)
     if search.early_stopping == "median":
         return MedianStopper(history, grace_epochs=search.grace_epochs, direction=direction,
                              family=family if search.median_scope == "family" else None)

@@ -21,13 +21,24 @@ def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:
     names = sorted({n for row in artifact["leaderboard"] for n in row["metrics"]} - {artifact["metric"]})
     view.table(
         f"cv leaderboard ({artifact['metric']}, {artifact['direction']}; mean over folds)",
-        ["rank", "family", artifact["metric"], "±", *names, "seconds", "status"],
+        ["rank", "family", "epochs", artifact["metric"], "±", *names, "seconds", "status"],
         [
-            (row["rank"], row["family"], row["figure"], row["std"], *[row["metrics"].get(n) for n in names],
+            (row["rank"], row["family"], _epochs(row), row["figure"], row["std"],
+             *[row["metrics"].get(n) for n in names],
              row["seconds"], row["status"] if row["status"] == "ok" else f"{row['status']}: {row['error']}")
             for row in artifact["leaderboard"]
         ],
     )
+    if "stopped_by" in artifact:
+        view.note(f"cv: fidelity raised until {artifact['stopped_by']}; ranked by the highest rung reached, "
+                  "then by the figure there")
+
+
+def _epochs(row: dict[str, Any]) -> str:
+    """Epochs trained and the fidelity, e.g. ``240 (x2)``; '-' for families without epochs."""
+    if row.get("epochs") is None:
+        return "-"
+    return f"{row['epochs']} (x{row['fidelity']})" if row.get("fidelity") else str(row["epochs"])
 
 
 def show_tune(view: ConsoleView, artifact: dict[str, Any]) -> None:
