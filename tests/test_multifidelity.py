@@ -55,44 +55,17 @@ class Curve(Family):
         self.mean_, self.std_, self.reached_ = state["mean"], state["std"], state["reached"]
 
 
-class Plateau(Curve):
-    """Good early, then no better: a quarter of noise at every length of training."""
-
-    name = "plateau"
-
-    @staticmethod
-    def noise(factor):
-        return 0.25
+def toy(name: str, noise, doc: str) -> type[Curve]:
+    """A registered-able family named ``name`` whose share of noise after ``factor`` x the
+    default epochs is ``noise(factor)``."""
+    return type(name.title().replace("_", ""), (Curve,), {"name": name, "noise": staticmethod(noise), "__doc__": doc})
 
 
-class SlowStarter(Curve):
-    """All noise at its defaults, equal to ``plateau`` at 4x, better after (1/8 at 8x)."""
-
-    name = "slow_starter"
-
-    @staticmethod
-    def noise(factor):
-        return min(1.0, 1.0 / factor)
-
-
-class Hopeless(Curve):
-    """Mostly noise, and it stays so: successive halving should drop it."""
-
-    name = "hopeless"
-
-    @staticmethod
-    def noise(factor):
-        return 0.8
-
-
-class AlwaysBest(Curve):
-    """The control: better than ``slow_starter`` at every length of training."""
-
-    name = "always_best"
-
-    @staticmethod
-    def noise(factor):
-        return 0.05
+Plateau = toy("plateau", lambda factor: 0.25, "Good early, then no better: a quarter of noise at every length.")
+SlowStarter = toy("slow_starter", lambda factor: min(1.0, 1.0 / factor),
+                  "All noise at its defaults, equal to plateau at 4x, better after (1/8 at 8x).")
+Hopeless = toy("hopeless", lambda factor: 0.8, "Mostly noise, and it stays so: successive halving should drop it.")
+AlwaysBest = toy("always_best", lambda factor: 0.05, "The control: better than slow_starter at every length.")
 
 
 @pytest.fixture
