@@ -89,3 +89,52 @@ def test_second_writer_is_refused(uninterrupted, tmp_path):
     finally:
         first.kill()
         first.wait()
+
+
+def read_cv(run_dir):
+    """cv.json's records as (family, fidelity, figure), once the file exists."""
+    path = run_dir / "cv.json"
+    if not path.exists():
+        return []
+    try:
+        records = json.loads(path.read_text())["records"]
+    except ValueError:  # written atomically, so this is only a file another writer is replacing
+        return []
+    return [(r["family"], r.get("fidelity"), r["figure"]) for r in records]
+
+
+def test_kill_9_inside_the_cv_race_then_resume_equals_uninterrupted(tmp_path):
+    """Families raced at x1, x2, x4 of their default epochs: killed after the first records,
+    the same command finishes the race with the same records and the same ranking."""
+    from tests.helpers import write_config
+
+    config = write_config(tmp_path, "race", {
+        "name": "race", "seed": 0, "device": "cpu",
+        "data": {"modality": "image", "source": "builtin:digits", "max_examples": 80},
+        "models": [{"family": "vae", "params": {"hidden": 16, "depth": 1}},
+                   {"family": "gan", "params": {"hidden": 16, "depth": 1}}],
+        "search": {"cv_folds": 2, "time_budget": None, "max_eval_examples": 20,
+                   "fidelity": {"eta": 2, "max_factor": 4}},
+    })
+    reference_dir = tmp_path / "reference"
+    done = subprocess.run(command(config, reference_dir, "cv"), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    reference = read_cv(reference_dir)
+    assert {fidelity for _, fidelity, _ in reference} == {1, 2, 4}
+
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(command(config, run_dir, "cv"), stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while len(read_cv(run_dir)) < 3:  # past the first rung, inside the second
+        assert process.poll() is None, f"finished before it could be killed: {process.stderr.read()}"
+        assert time.time() < deadline, "timed out waiting for the race"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    survived = read_cv(run_dir)
+    resumed = subprocess.run(command(config, run_dir, "cv"), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert read_cv(run_dir) == reference
+    assert reference[: len(survived)] == survived  # what finished before the kill was kept, not rerun
+    ranking = [row["family"] for row in json.loads((run_dir / "cv.json").read_text())["leaderboard"]]
+    assert ranking == [row["family"] for row in json.loads((reference_dir / "cv.json").read_text())["leaderboard"]]

@@ -162,3 +162,21 @@ def test_curve_is_scored_at_powers_of_two_past_the_grace_period(flaky, grace, sc
     record = run_trial(cfg, dataset, request)
     assert record.status == "ok"
     assert [epoch for epoch, _ in record.folds[0].curve] == scored
+
+
+def test_tune_trials_all_stopped_by_time_keep_cvs_choice(flaky, tmp_path):
+    """Trials that ran out of time say nothing against cv's winner: it stands, and the
+    search goes on (every trial *failing* still fails the stage, above)."""
+    path = tmp_path / "f.yaml"
+    path.write_text(textwrap.dedent("""
+        name: f
+        device: cpu
+        data: {modality: image, max_examples: 100}
+        models: [{family: flaky, space: {mode: slow}}]
+        search: {cv_folds: 2, max_trials: 2, max_eval_examples: 30, trial_timeout: 0.1, early_stopping: none}
+    """))
+    result = invoke("tune", path, "--run-dir", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    tune = json.loads((tmp_path / "run" / "tune.json").read_text())
+    assert tune["counts"] == {"timed_out": 2} and tune["rescored"] is None
+    assert tune["chosen"]["source"] == "cv defaults" and tune["chosen"]["params"]["mode"] == "ok"

@@ -17,7 +17,7 @@ from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.resolve import candidates
 from genautoml.pipeline.scoring import default_feature, metric, score
 from genautoml.pipeline.trial import WorkerTrial, run_trial_after
-from genautoml.records import TrialRecord, TrialRequest, best_per_family, ranked
+from genautoml.records import Status, TrialRecord, TrialRequest, best_per_family, ranked
 from genautoml.schema.space import ParamSpace
 from genautoml.search.executors import ProcessPool, sequential
 from genautoml.search.store import TrialStore
@@ -135,10 +135,13 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
     """Re-score the best trial on every fold, choose tuned or defaults, and build tune.json."""
     search, selection = ctx.config.search, metric(ctx)
     ok = [r for r in records if r.ok]
-    if not records:  # the plan's share could not pay for one trial and the re-scoring after it
-        ctx.events.note("tune: no trial fits the plan's share; cv's choice stands")
+    # The plan's share paid for no trial, or every trial was stopped by time or by the rule
+    # before it finished: that says nothing against cv's winner, which stands.
+    if not ok and all(r.status is not Status.FAILED for r in records):
+        ctx.events.note(f"tune: no trial finished within the plan's share ({len(records)} stopped); cv's choice stands")
         return {"key": ctx.stage_key("tune"), "metric": selection.name, "direction": selection.direction,
-                "families": families, "stopped_by": stopped_by, "trials": 0, "counts": {}, "best": None,
+                "families": families, "stopped_by": stopped_by, "trials": len(records),
+                "counts": dict(Counter(r.status.value for r in records)), "best": None,
                 "best_per_family": {}, "rescored": None, "chosen": _cv_choice(cv)}
     if not ok:
         reasons = Counter(f"{r.status.value}: {r.error}" for r in records)
