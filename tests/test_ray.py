@@ -43,6 +43,8 @@ def test_ray_timeouts_become_statuses(local_ray, tmp_path):
     config = small_digits_config(tmp_path, "ray", seed=2, search={**SEARCH, "trial_timeout": 0.001})
     run_dir = tmp_path / "run"
     result = invoke("tune", config, "--run-dir", run_dir)
-    assert result.exit_code == 1  # every trial timed out: the stage fails with the reasons
-    assert "timed_out" in result.output
+    # every trial timed out on its Ray worker: recorded as such, and cv's winner stands
+    assert result.exit_code == 0, result.output
     assert {r["status"] for r in read_trials(run_dir)} == {"timed_out"}
+    tune = json.loads((run_dir / "tune.json").read_text())
+    assert tune["chosen"]["source"] == "cv defaults" and tune["rescored"] is None
