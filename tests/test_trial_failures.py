@@ -56,6 +56,21 @@ class Flaky(Family):
         self.mean_, self.std_ = state["mean"], state["std"]
 
 
+def run_flaky(tmp_path, command: str, *, model: str, search: str, train: str = ""):
+    """``genautoml COMMAND`` on 100 digits with one ``flaky`` entry (``model``, inline YAML)
+    and the inline ``search`` settings, into tmp_path/run."""
+    path = tmp_path / "f.yaml"
+    path.write_text(textwrap.dedent(f"""
+        name: f
+        device: cpu
+        data: {{modality: image, max_examples: 100}}
+        models: [{model}]
+        search: {{{search}}}
+        train: {{{train}}}
+    """))
+    return invoke(command, path, "--run-dir", tmp_path / "run")
+
+
 @pytest.fixture
 def flaky():
     with registered(Flaky):
@@ -91,16 +106,9 @@ def test_each_failure_becomes_a_status(flaky, mode, status, reason):
 
 
 def test_search_goes_on_and_counts_statuses(flaky, tmp_path):
-    path = tmp_path / "f.yaml"
-    path.write_text(textwrap.dedent("""
-        name: f
-        device: cpu
-        data: {modality: image, max_examples: 100}
-        models: [{family: flaky, space: {mode: {choice: [ok, raise, nan, diverge]}}}]
-        search: {cv_folds: 2, max_trials: 8, algo: random, max_eval_examples: 30, early_stopping: none}
-        train: {samples: 4}
-    """))
-    result = invoke("search", path, "--run-dir", tmp_path / "run")
+    result = run_flaky(tmp_path, "search", model="{family: flaky, space: {mode: {choice: [ok, raise, nan, diverge]}}}",
+                       search="cv_folds: 2, max_trials: 8, algo: random, max_eval_examples: 30, early_stopping: none",
+                       train="samples: 4")
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in (tmp_path / "run" / "trials.jsonl").read_text().splitlines()]
     assert len(records) == 8
@@ -111,30 +119,16 @@ def test_search_goes_on_and_counts_statuses(flaky, tmp_path):
 
 
 def test_every_trial_failing_fails_the_stage_with_reasons(flaky, tmp_path):
-    path = tmp_path / "f.yaml"
-    path.write_text(textwrap.dedent("""
-        name: f
-        device: cpu
-        data: {modality: image, max_examples: 100}
-        models: [{family: flaky, params: {mode: raise}}]
-        search: {cv_folds: 2, max_trials: 3, max_eval_examples: 30}
-    """))
-    result = invoke("search", path, "--run-dir", tmp_path / "run")
+    result = run_flaky(tmp_path, "search", model="{family: flaky, params: {mode: raise}}",
+                       search="cv_folds: 2, max_trials: 3, max_eval_examples: 30")
     assert result.exit_code == 1
     assert "every family failed" in result.output and "something broke" in result.output
     assert "Traceback" not in result.output
 
 
 def test_all_tune_trials_failing_is_summarised(flaky, tmp_path):
-    path = tmp_path / "f.yaml"
-    path.write_text(textwrap.dedent("""
-        name: f
-        device: cpu
-        data: {modality: image, max_examples: 100}
-        models: [{family: flaky, space: {mode: {choice: [raise, diverge]}}}]
-        search: {cv_folds: 2, max_trials: 4, max_eval_examples: 30}
-    """))
-    result = invoke("tune", path, "--run-dir", tmp_path / "run")
+    result = run_flaky(tmp_path, "tune", model="{family: flaky, space: {mode: {choice: [raise, diverge]}}}",
+                       search="cv_folds: 2, max_trials: 4, max_eval_examples: 30")
     assert result.exit_code == 1
     assert "tune: all 4 trials failed" in result.output
     assert "RuntimeError: something broke" in result.output or "diverged" in result.output
@@ -167,15 +161,8 @@ def test_curve_is_scored_at_powers_of_two_past_the_grace_period(flaky, grace, sc
 def test_tune_trials_all_stopped_by_time_keep_cvs_choice(flaky, tmp_path):
     """Trials that ran out of time say nothing against cv's winner: it stands, and the
     search goes on (every trial *failing* still fails the stage, above)."""
-    path = tmp_path / "f.yaml"
-    path.write_text(textwrap.dedent("""
-        name: f
-        device: cpu
-        data: {modality: image, max_examples: 100}
-        models: [{family: flaky, space: {mode: slow}}]
-        search: {cv_folds: 2, max_trials: 2, max_eval_examples: 30, trial_timeout: 0.1, early_stopping: none}
-    """))
-    result = invoke("tune", path, "--run-dir", tmp_path / "run")
+    result = run_flaky(tmp_path, "tune", model="{family: flaky, space: {mode: slow}}",
+                       search="cv_folds: 2, max_trials: 2, max_eval_examples: 30, trial_timeout: 0.1, early_stopping: none")
     assert result.exit_code == 0, result.output
     tune = json.loads((tmp_path / "run" / "tune.json").read_text())
     assert tune["counts"] == {"timed_out": 2} and tune["rescored"] is None
