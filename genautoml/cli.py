@@ -187,7 +187,8 @@ def sample(
 def evaluate(
     run_dir: Path = typer.Argument(..., help="A run directory (its config and test split are used).", show_default=False),
     samples: Optional[Path] = typer.Option(None, "--samples", help="Score these samples instead of the run's model."),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed when scoring the model."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Sampling seed when scoring the model "
+                                       "(default: the train stage's, which reproduces metrics.json)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Score the trained model, or a folder of samples, on the test split."""
@@ -202,7 +203,8 @@ def evaluate(
             return
         from genautoml.views.stages import show_metrics
 
-        show_metrics(_view(False), {**result, "title": f"{result['source']} vs {result['test_examples']} test examples"})
+        show_metrics(_view(False), {**result, "title": f"{result['source']} vs {result['scored_examples']} of "
+                                                     f"{result['test_examples']} test examples"})
 
 
 @app.command()

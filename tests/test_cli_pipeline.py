@@ -97,10 +97,29 @@ def test_sample_and_evaluate(finished_run, tmp_path):
     assert np.array_equal(samples, np.load(again / "samples.npy"))
     result = invoke("evaluate", run_dir, "--json")
     assert result.exit_code == 0, result.output
-    assert np.isfinite(json.loads(result.output)["metrics"]["frechet"])
+    evaluated = json.loads(result.output)
+    # By default evaluate samples with the train stage's seed on the same held-out subset:
+    # it reproduces metrics.json exactly, floor included.
+    recorded = json.loads((run_dir / "metrics.json").read_text())
+    assert evaluated["metrics"] == recorded["metrics"] and evaluated["floor"] == recorded["floor"]
+    assert evaluated["scored_examples"] == recorded["scored_examples"] == 30
+    other = json.loads(invoke("evaluate", run_dir, "--json", "--seed", 5).output)
+    assert other["metrics"]["frechet"] != recorded["metrics"]["frechet"]
     result = invoke("evaluate", run_dir, "--samples", out, "--json")
     assert result.exit_code == 0, result.output
     assert "bits_per_dim" not in json.loads(result.output)["metrics"]
+
+
+def test_figures_are_reported_beside_their_real_data_floor(finished_run):
+    _, run_dir, output = finished_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    floor = metrics["floor"]
+    # every sample figure but memorization (training examples are copies of themselves)
+    assert set(floor) == {"frechet", "mmd", "precision", "recall", "density", "coverage", "c2st"}
+    assert metrics["generated"] == metrics["scored_examples"] == 30
+    assert 0 <= floor["frechet"] < metrics["metrics"]["frechet"]  # a two-epoch model is not at the floor
+    assert floor["c2st"] < 0.5  # real against real: a classifier can barely tell them apart
+    assert "real data" in output
 
 
 def test_stage_commands_reuse_results(finished_run):

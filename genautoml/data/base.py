@@ -122,6 +122,12 @@ class Modality(ABC):
         """How many examples to generate when scoring against ``heldout``."""
         return self.count(heldout)
 
+    def real_samples(self, train: Any, n: int, rng: np.random.Generator, representation: Representation) -> Any:
+        """``n`` real training examples in the form generated samples take (here: ``n``
+        examples drawn at random), for the real-data floor (genautoml/pipeline/floor.py)."""
+        chosen = rng.choice(self.count(train), size=min(n, self.count(train)), replace=False)
+        return self.subset(train, np.sort(chosen))
+
     # ---- the `sample` command ----------------------------------------------------------
 
     def generate(self, model: Any, representation: Representation, n: int, generator: torch.Generator, *,

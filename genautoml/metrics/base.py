@@ -27,6 +27,12 @@ class Metric:
     #: "likelihood": the model's held-out negative log-likelihood per raw unit (bits per
     #: pixel, character, sample), for families that have one (``compute`` is None)
     kind: str = "samples"
+    #: which real examples, scored as if they were samples, give this figure's floor
+    #: (genautoml/pipeline/floor.py): "train" (training examples against the held-out ones);
+    #: "heldout" for a figure that compares samples with the training set (copy rate: how
+    #: much real unseen text repeats the training text); None where neither means anything
+    #: (memorization: held-out examples are their own nearest reference)
+    floor_from: Optional[str] = "train"
 
     def loss(self, value: float) -> float:
         """The value as something to minimise (what the search optimises)."""

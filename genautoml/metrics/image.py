@@ -161,6 +161,7 @@ def image_metrics() -> dict[str, Metric]:
             MINIMIZE,
             _memorization,
             "fraction of samples nearer train than 95% of held-out data; ~0.05 is novel",
+            floor_from=None,
         ),
     ]
     return {m.name: m for m in suite}

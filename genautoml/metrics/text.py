@@ -93,5 +93,6 @@ def text_metrics() -> dict[str, Metric]:
         "distinct_2": Metric("distinct_2", MAXIMIZE, lambda heldout, generated, train: distinct_n(generated, 2),
                              "distinct word bigrams / all word bigrams of the samples"),
         "copy_rate": Metric("copy_rate", MINIMIZE, lambda heldout, generated, train: copy_rate(generated, train),
-                            f"share of {COPY_WINDOW}-character sample windows found verbatim in the training text"),
+                            f"share of {COPY_WINDOW}-character sample windows found verbatim in the training text",
+                            floor_from="heldout"),
     }

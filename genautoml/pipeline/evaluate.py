@@ -5,16 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
-
 from genautoml.errors import RunDirError
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.dataset import load_dataset
 from genautoml.pipeline.resolve import load_resolved
 
 
-def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: int = 0) -> dict[str, Any]:
-    from genautoml.pipeline.trial import Scorer
+def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: Optional[int] = None) -> dict[str, Any]:
+    """The test figures of the run's model (sampled with ``seed``; by default the train
+    stage's own, so that they reproduce metrics.json) or of ``samples_dir``, each beside
+    its real-data floor, on the same held-out subset the train stage scored."""
+    from genautoml.pipeline.floor import real_data_floor
+    from genautoml.pipeline.trial import Scorer, capped
+    from genautoml.seeds import derive_seed
 
     run_dir = Path(run_dir)
     config_path = run_dir / "config.yaml"
@@ -32,16 +35,22 @@ def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: int = 0) -> dict[
     modality = dataset.modality
     test = dataset.test_raw()
     train = dataset.train_raw()
-    heldout = modality.subset(test, np.arange(min(modality.count(test), config.search.max_eval_examples)))
+    train_seed = derive_seed(config.seed, "train")  # what the train stage drew its subset with
+    heldout = capped(config, modality, test, train_seed)
     metrics = modality.metrics()
+    # The model's representation also says what form the real samples of the floor take
+    # (text: windows of its tokens); a run scored on outside samples may have no model.
+    trained = samples_dir is None or (run_dir / "model").exists()
+    model, representation, description = checkpoint.load(run_dir, modality) if trained else (None, None, None)
     if samples_dir is not None:
         generated = modality.read_samples(Path(samples_dir), like=heldout)
         scored = modality.score_samples(heldout, generated, train,
                                         [name for name, m in metrics.items() if m.kind == "samples"])
         source = str(samples_dir)
     else:
-        model, representation, description = checkpoint.load(run_dir, modality)
-        scored = Scorer(modality, representation, heldout, train, seed)(model, list(metrics))
+        scored = Scorer(modality, representation, heldout, train, train_seed if seed is None else seed)(model, list(metrics))
         source = f"model ({description['family']})"
-    return {"source": source, "test_examples": modality.count(heldout), "metrics": scored,
+    return {"source": source, "test_examples": modality.count(test), "scored_examples": modality.count(heldout),
+            "metrics": scored,
+            "floor": real_data_floor(modality, representation, heldout, train, train_seed) if trained else {},
             "directions": {name: m.direction for name, m in metrics.items()}}

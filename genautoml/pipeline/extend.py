@@ -83,7 +83,7 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
     settings = config.train
     fit_raw, valid_raw = validation_split(modality, train_raw, settings.valid_fraction, seed)
     representation.fit(fit_raw)
-    scorer = Scorer(modality, representation, capped(config, modality, valid_raw), fit_raw, seed)
+    scorer = Scorer(modality, representation, capped(config, modality, valid_raw, seed), fit_raw, seed)
     tuned = int(params["epochs"])
     log = ExtensionLog(tuned_epochs=tuned, check_every=check_interval(tuned),
                        max_epochs=max(tuned, settings.max_epochs),

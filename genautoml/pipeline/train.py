@@ -14,6 +14,7 @@ from genautoml.models.registry import get_family
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.extend import can_extend, train_extended
+from genautoml.pipeline.floor import real_data_floor
 from genautoml.pipeline.scoring import metric
 from genautoml.pipeline.trial import Scorer, capped, train_and_score
 from genautoml.seeds import derive_seed
@@ -51,16 +52,22 @@ def run(ctx: Context) -> dict[str, Any]:
         samples = representation.decode(model.sample(ctx.config.train.samples, generator))
         modality.write_samples(samples, ctx.run / "samples")
     selection = metric(ctx)
+    test = capped(ctx.config, modality, dataset.test_raw(), seed)
     artifact = {
         "key": ctx.stage_key("train"),
         "split": "test",
         "test_examples": int(len(dataset.test_index)),
+        # what the figures are computed at: held-out examples scored, samples generated
+        "scored_examples": int(modality.count(test)),
+        "generated": int(modality.generate_count(test)),
         "family": family,
         "params": params,
         "feature": feature_json,
         "metric": selection.name,
         "figure": metrics[selection.name],
         "metrics": metrics,
+        # real training examples scored as samples against the same held-out examples
+        "floor": real_data_floor(modality, representation, test, dataset.train_raw(), seed),
         "directions": {name: m.direction for name, m in modality.metrics().items()},
         "seconds": round(seconds, 2),
         # How the final model was trained: extended (with its validation checks) or as tuned.
@@ -89,6 +96,6 @@ def _fit_and_score(ctx: Context, family_cls, params: dict[str, Any], representat
                                       time_limit=ctx.budget("train"))
     ctx.events.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
                     f"best at epoch {extension.best_epoch}, stopped by {extension.stopped_by}")
-    test = capped(ctx.config, modality, dataset.test_raw())
+    test = capped(ctx.config, modality, dataset.test_raw(), seed)
     metrics = Scorer(modality, representation, test, dataset.train_raw(), seed)(model, metric_names)
     return model, metrics, extension, None

@@ -80,9 +80,17 @@ class Scorer:
         return {name: out[name] for name in names if name in out}
 
 
-def capped(config, modality, heldout_raw):
-    """The first ``search.max_eval_examples`` held-out examples: what every score is on."""
-    return modality.subset(heldout_raw, np.arange(min(modality.count(heldout_raw), config.search.max_eval_examples)))
+def capped(config, modality, heldout_raw, seed: int):
+    """What every score is on: all held-out examples, or ``search.max_eval_examples`` of them
+    drawn at random with ``seed`` (kept in their order). Never the first N: data sets and
+    folders are often stored by class, and the first N would hold only some classes. Every
+    candidate scored on a fold (or on the test split) passes the same seed, so all are
+    judged on the same examples."""
+    count, cap = modality.count(heldout_raw), config.search.max_eval_examples
+    if count <= cap:
+        return heldout_raw
+    chosen = np.random.default_rng(derive_seed(seed, "heldout-subset")).choice(count, size=cap, replace=False)
+    return modality.subset(heldout_raw, np.sort(chosen))
 
 
 def scored_at(epoch: int, every: Optional[int]) -> bool:
@@ -115,7 +123,7 @@ def train_and_score(
     selection = selection_metric(config, modality)
     representation.fit(train_raw)
     train_encoded = representation.encode(train_raw)
-    scorer = Scorer(modality, representation, capped(config, modality, heldout_raw), train_raw, seed)
+    scorer = Scorer(modality, representation, capped(config, modality, heldout_raw, seed), train_raw, seed)
     model = family_cls(representation.spec, **params)
 
     def report(epoch: int) -> None:

@@ -62,11 +62,16 @@ def show_features(view: ConsoleView, artifact: dict[str, Any]) -> None:
 
 def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
     """The train stage's test metrics (metrics.json), or ``evaluate``'s."""
-    directions = artifact.get("directions", {})
+    directions, floor = artifact.get("directions", {}), artifact.get("floor") or {}
+    scored = artifact.get("scored_examples", artifact["test_examples"])
     title = artifact.get("title") or (
-        f"test metrics: {artifact['family']} ({artifact['test_examples']} held-out examples)")
-    view.table(title, ["metric", "value", "better"],
-               [(name, value, better_word(directions.get(name, "minimize"))) for name, value in artifact["metrics"].items()])
+        f"test metrics: {artifact['family']} ({scored} of {artifact['test_examples']} held-out examples)")
+    view.table(title, ["metric", "value", "real data", "better"],
+               [(name, value, floor.get(name), better_word(directions.get(name, "minimize")))
+                for name, value in artifact["metrics"].items()])
+    if floor:
+        view.note("real data: as many training examples as samples, scored against the same held-out "
+                  "examples (the figure's floor at this size)")
 
 
 STAGE_VIEWS: dict[str, Callable[[ConsoleView, dict[str, Any]], None]] = {

@@ -78,6 +78,13 @@ class TextModality(Modality):
     def generate_count(self, heldout: Sequence[str]) -> int:
         return SAMPLE_WINDOWS
 
+    def real_samples(self, train: Sequence[str], n: int, rng: np.random.Generator, representation) -> list[str]:
+        """Samples are windows of ``context`` tokens, so the real ones are too: ``n`` windows of
+        the training text, drawn at random, cut by the same representation."""
+        windows = representation.encode(list(train))
+        chosen = rng.choice(len(windows), size=min(n, len(windows)), replace=False)
+        return representation.decode(windows[np.sort(chosen)])
+
     def write_samples(self, raw: Sequence[str], out_dir: Path) -> list[Path]:
         out_dir = Path(out_dir)
         lines = "".join(json.dumps({"text": text}, ensure_ascii=False) + "\n" for text in raw)
