@@ -112,6 +112,10 @@ class SearchConfig(Strict):
     eval_every: Optional[Annotated[int, Field(ge=1)]] = None
     #: random trials before TPE models the space; default scales with max_trials
     startup_trials: Optional[Annotated[int, Field(ge=1)]] = None
+    #: a candidate whose samples the classifier two-sample test separates from the held-out
+    #: fold this well (c2st, 0 to 1) ranks after every candidate below it (null: off;
+    #: genautoml/pipeline/guard.py)
+    c2st_max: Optional[Annotated[float, Field(gt=0, le=1)]] = 0.9
     #: cap on held-out examples used to score a fold (metrics cost grows with it)
     max_eval_examples: int = Field(1000, ge=10)
     #: tune trials run at once (local: worker processes, one trial each)

@@ -49,3 +49,38 @@ def test_the_floor_falls_with_the_sample_size():
     large = real_data_floor(modality, None, heldout[:400], train, seed=0)
     assert 0 < large["frechet"] < small["frechet"]
     assert "memorization" not in small
+
+
+# ---- the data's value grid (genautoml/data/image.py) ------------------------------------
+
+def _representation(train):
+    from genautoml.schema.image import ImageFeature
+
+    return get_modality("image").representation(ImageFeature(pixels="all", intensity="continuous")).fit(train)
+
+
+def test_continuous_samples_take_the_values_of_the_data_s_grid():
+    import torch
+
+    rng = np.random.default_rng(0)
+    train = (rng.integers(0, 17, size=(200, 8, 8, 1)) / 16).astype(np.float32)  # the digits' 17 levels
+    representation = _representation(train)
+    assert len(representation.grid_) == 17
+    decoded = representation.decode(torch.tensor([[0.01] * 32 + [0.97] * 32]))
+    assert set(np.unique(decoded)) == {0.0, 1.0}  # exactly the data's values, not nearly
+    middle = representation.decode(torch.full((1, 64), 0.3))
+    assert np.allclose(middle, 5 / 16)  # 0.3 is nearest 5/16 = 0.3125
+
+
+def test_continuous_data_has_no_grid_and_is_decoded_as_it_is():
+    import torch
+
+    train = np.random.default_rng(0).random((200, 8, 8, 1), dtype=np.float32)
+    representation = _representation(train)
+    assert len(representation.grid_) == 0
+    values = torch.rand(3, 64)
+    assert np.allclose(representation.decode(values).reshape(3, 64), values.numpy())
+    # A checkpoint from before the grid was detected has no "grid": it decodes as it did.
+    state = {k: v for k, v in representation.state().items() if k != "grid"}
+    representation.load_state(state)
+    assert len(representation.grid_) == 0

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
+from genautoml.pipeline.guard import separable
 from genautoml.pipeline.resolve import Candidate, candidates
 from genautoml.pipeline.scoring import default_feature, metric, score, spread
 from genautoml.records import TrialRecord, TrialRequest
@@ -50,11 +51,15 @@ class Race:
     latest: dict[str, tuple[int, TrialRecord]] = field(default_factory=dict)
     records: list[TrialRecord] = field(default_factory=list)
     stopped_by: str = "max_factor"
+    #: whether a record's samples are separable from real ones (genautoml/pipeline/guard.py)
+    separable: Callable[[TrialRecord], bool] = lambda record: False
 
     def leaders(self) -> list[TrialRecord]:
-        """Best first: by highest rung reached, then by loss; failures last."""
+        """Best first: those whose samples are not separable from real ones, then by highest
+        rung reached, then by loss; failures last."""
         finished = [(rung, r) for rung, r in self.latest.values() if r.ok and r.loss is not None]
-        finished.sort(key=lambda item: (-item[0], item[1].loss, self.order.index(item[1].family)))
+        finished.sort(key=lambda item: (self.separable(item[1]), -item[0], item[1].loss,
+                                        self.order.index(item[1].family)))
         best = [r for _, r in finished]
         return best + [r for _, r in self.latest.values() if r not in best]
 
@@ -71,7 +76,7 @@ def run(ctx: Context) -> dict[str, Any]:
     done = {(r["family"], r.get("fidelity", 1)): TrialRecord.from_json(r)
             for r in previous.get("records", []) if previous.get("key") == key}
     pool = candidates(ctx.config)
-    race = Race(order=[c.family for c in pool])
+    race = Race(order=[c.family for c in pool], separable=lambda r: separable(ctx.config, r.mean_metrics()))
     alive, before = [c.family for c in pool], {}
     for rung, factor in enumerate(rungs):
         if rung and not any(scalable(c) for c in pool if c.family in alive):
@@ -174,6 +179,7 @@ def _artifact(ctx: Context, key: str, selection, race: Race, complete: bool) -> 
         "direction": selection.direction,
         "feature": default_feature(ctx),
         "stopped_by": race.stopped_by,
+        "c2st_max": ctx.config.search.c2st_max,
         "budget": ctx.budget("cv"),
         "seconds": round(_spent(race), 2),
         "leaderboard": leaderboard,

@@ -1,4 +1,5 @@
-"""features: the tuned family scored by cv on each candidate representation; the best wins.
+"""features: the tuned family scored by cv on each candidate representation; the best wins
+(by the separability guard of genautoml/pipeline/guard.py, then by the figure).
 
 The default representation's score is the one tune already computed on all folds.
 """
@@ -11,6 +12,7 @@ from typing import Any, Optional
 from genautoml.data.base import feature_label
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
+from genautoml.pipeline.guard import separable
 from genautoml.pipeline.scoring import feature_candidates, metric, score
 from genautoml.records import TrialRecord, TrialRequest, ranked
 
@@ -41,11 +43,12 @@ def run(ctx: Context) -> dict[str, Any]:
         record = done.get(label) or _score(ctx, i, feature, chosen, folds, _deadline(ctx, started, budget))
         record.label = label
         records.append(record)
-        best = ranked(records)[0]
+        best = _ranked(ctx, records, chosen)[0]
         ctx.events.trial(TrialProgress(record, len(records), len(features), best if best.ok else None,
                                        label=label, best_label=best.label or ""))
-        ctx.run.write_json("features.json", _artifact(key, metric(ctx), records, complete=False))
-    artifact = _artifact(key, metric(ctx), records, complete=True)
+        ctx.run.write_json("features.json", _artifact(key, metric(ctx), _ranked(ctx, records, chosen), records,
+                                                      complete=False))
+    artifact = _artifact(key, metric(ctx), _ranked(ctx, records, chosen), records, complete=True)
     artifact["not_compared"] = skipped  # what the plan's share could not pay for
     ctx.run.write_json("features.json", artifact)
     return artifact
@@ -67,16 +70,28 @@ def _score(ctx: Context, i: int, feature: dict[str, Any], chosen: dict[str, Any]
     if i == 0:  # the representation tune used: its figure on all folds is the chosen one's
         return TrialRecord(id=0, stage="features", family=chosen["family"], params=chosen["params"], feature=feature,
                            figure=chosen["figure"], loss=metric(ctx).loss(chosen["figure"]), reused=True)
-    return score(ctx, TrialRequest(i, "features", chosen["family"], chosen["params"], feature, folds),
+    return score(ctx, TrialRequest(i, "features", chosen["family"], chosen["params"], feature, folds, metrics="all"),
                  deadline=deadline)
+
+
+def _ranked(ctx: Context, records: list[TrialRecord], chosen: dict[str, Any]) -> list[TrialRecord]:
+    """Best first: samples not separable from real ones before those that are, then by the
+    figure; failures last. The reused record's metrics are tune's choice's, on all folds."""
+    def metrics(record: TrialRecord) -> dict[str, float]:
+        return chosen.get("metrics", {}) if record.reused else record.mean_metrics()
+
+    order = ranked(records)
+    ok = [r for r in order if r.ok and r.loss is not None]
+    ok.sort(key=lambda r: separable(ctx.config, metrics(r)))  # stable: by loss within each group
+    return ok + [r for r in order if r not in ok]
 
 
 def _label(ctx: Context, feature: dict[str, Any]) -> str:
     return feature_label(ctx.modality.feature_model.model_validate(feature))
 
 
-def _artifact(key: str, selection, records: list[TrialRecord], complete: bool) -> dict[str, Any]:
-    order = ranked(records)
+def _artifact(key: str, selection, order: list[TrialRecord], records: list[TrialRecord],
+              complete: bool) -> dict[str, Any]:
     return {
         "key": key,
         "complete": complete,

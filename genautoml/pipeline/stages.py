@@ -37,7 +37,7 @@ STAGES: tuple[Stage, ...] = (
           "Cross-validate every candidate family at growing training lengths; print the leaderboard.", "cv",
           # Not the budget: raising it keeps cv's result (the search continues from there).
           lambda c: [c["models"], c["features"][0], c["search"]["metric"], c["search"]["max_eval_examples"],
-                     c["search"]["fidelity"]]),
+                     c["search"]["fidelity"], c["search"]["c2st_max"]]),
     # Every search setting, the budget included: a bigger budget is a different result.
     Stage("tune", "tune.json", ("trials.jsonl", "tune.json"),
           "Tune the best cv families with hyperopt (one conditional space).", "tune",

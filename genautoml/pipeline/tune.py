@@ -14,6 +14,7 @@ from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.cv import scalable
 from genautoml.pipeline.events import TrialProgress
+from genautoml.pipeline.guard import separable
 from genautoml.pipeline.resolve import candidates
 from genautoml.pipeline.scoring import default_feature, metric, score
 from genautoml.pipeline.trial import WorkerTrial, run_trial_after
@@ -162,7 +163,7 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
         "best": _brief(best),
         "best_per_family": {f: _brief(per_family[f]) for f in families if f in per_family},
         "rescored": {**_brief(rescored), "metrics": rescored.mean_metrics()},
-        "chosen": _choose(cv, rescored, selection),
+        "chosen": _choose(ctx, cv, rescored, selection),
     }
 
 
@@ -171,16 +172,21 @@ def _brief(record: TrialRecord) -> dict[str, Any]:
             "status": record.status.value, "seconds": record.seconds}
 
 
-def _choose(cv: dict[str, Any], rescored: TrialRecord, selection) -> dict[str, Any]:
-    """The tuned winner, unless a family at its defaults scored better on the same folds.
+def _choose(ctx: Context, cv: dict[str, Any], rescored: TrialRecord, selection) -> dict[str, Any]:
+    """The tuned winner, unless cv's winner at its defaults is better on the same folds:
+    first by whether their samples are separable from real ones (genautoml/pipeline/guard.py),
+    then by the figure.
 
     Tune trials see one holdout fold; the winner may have been lucky on it. Comparing on all
     cv folds keeps tuning from ever choosing something worse than cv already found.
     """
     cv_best = _cv_best(cv)
-    if rescored.ok and not selection.better(cv_best["figure"], rescored.figure):
-        return {"source": "tuned", "trial": rescored.id, "family": rescored.family,
-                "params": rescored.params, "figure": rescored.figure, "seconds": rescored.seconds}
+    if rescored.ok:
+        tuned_separable = separable(ctx.config, rescored.mean_metrics())
+        default_separable = separable(ctx.config, TrialRecord.from_json(cv_best).mean_metrics())
+        if (tuned_separable, selection.loss(rescored.figure)) <= (default_separable, selection.loss(cv_best["figure"])):
+            return {"source": "tuned", "trial": rescored.id, "family": rescored.family, "params": rescored.params,
+                    "figure": rescored.figure, "seconds": rescored.seconds, "metrics": rescored.mean_metrics()}
     return _cv_choice(cv)
 
 
@@ -191,5 +197,6 @@ def _cv_best(cv: dict[str, Any]) -> dict[str, Any]:
 
 def _cv_choice(cv: dict[str, Any]) -> dict[str, Any]:
     cv_best = _cv_best(cv)
-    return {"source": "cv defaults", "trial": None, "family": cv_best["family"],
-            "params": cv_best["params"], "figure": cv_best["figure"], "seconds": cv_best["seconds"]}
+    return {"source": "cv defaults", "trial": None, "family": cv_best["family"], "params": cv_best["params"],
+            "figure": cv_best["figure"], "seconds": cv_best["seconds"],
+            "metrics": TrialRecord.from_json(cv_best).mean_metrics()}

@@ -30,7 +30,10 @@ def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:
         ],
     )
     if "stopped_by" in artifact:
-        view.note(f"cv: fidelity raised until {artifact['stopped_by']}; ranked by the highest rung reached, "
+        guard = (f"samples a classifier tells from real ones (c2st >= {artifact['c2st_max']:g}) last, then "
+                 if artifact.get("c2st_max") is not None and any("c2st" in r["metrics"] for r in artifact["leaderboard"])
+                 else "")
+        view.note(f"cv: fidelity raised until {artifact['stopped_by']}; ranked {guard}by the highest rung reached, "
                   "then by the figure there")
 
 

@@ -1,0 +1,27 @@
+"""The separability guard: a candidate whose samples a classifier tells from real data is
+not chosen while another candidate's are not.
+
+Why: a distance between feature statistics (Fréchet, MMD) can be small for samples that
+are obviously not real: speckled backgrounds, one mode repeated, values real data never
+takes. The classifier two-sample test (``c2st``: 0 indistinguishable, 1 separable; real
+against real scores about 0.05-0.25 at the sizes of a fold) sees those. So wherever a
+choice is made (cv's ranking, tuned against defaults, the representation), candidates
+whose held-out ``c2st`` reaches ``search.c2st_max`` rank after every candidate below it,
+then by the selection figure as before. When every candidate is separable, the figure
+decides alone (and the figures say so). The test's folds are cv's folds, never the test
+split. Modalities without a ``c2st`` metric are not guarded.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+METRIC = "c2st"
+
+
+def separable(config, metrics: Mapping[str, float]) -> bool:
+    """Whether ``metrics`` (a candidate's mean over its folds) say its samples are told
+    apart from real ones at least as well as ``search.c2st_max`` allows."""
+    limit, value = config.search.c2st_max, metrics.get(METRIC)
+    return limit is not None and value is not None and math.isfinite(value) and value >= limit
