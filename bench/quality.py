@@ -55,9 +55,27 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
     except _OutOfTime:
         pass  # the modules keep what they learnt so far
     elapsed = time.perf_counter() - started
-    heldout = capped(ctx.config, modality, test_raw)
+    heldout = capped(ctx.config, modality, test_raw, test_seed(ctx))
     figure = Scorer(modality, representation, heldout, train_raw, seed=0)(model, [selection.name])[selection.name]
     return figure, elapsed, epochs[0]
+
+
+def test_seed(ctx) -> int:
+    """The train stage's seed: it draws the scored test subset, so every row is scored on
+    the same test examples as the chosen model."""
+    from genautoml.seeds import derive_seed
+
+    return derive_seed(ctx.config.seed, "train")
+
+
+def floor_row(ctx, result: dict[str, Any]) -> dict[str, Any] | None:
+    """Real training examples scored as samples on the same test examples (the figure's
+    floor at this size; genautoml/pipeline/floor.py), as metrics.json records it."""
+    floor = result.get("floor", {}).get(result["metric"])
+    if floor is None:
+        return None
+    return {"model": f"real training data (the floor at {result['scored_examples']} test examples)",
+            "figure": floor, "seconds": 0.0, "epochs": "-"}
 
 
 def tuned_ngram(ctx) -> dict[str, Any]:
@@ -103,6 +121,7 @@ def run(configs: list[tuple[str, Path, list[str]]], budget_cap: float | None) ->
                   if training.get("extended") else result["params"].get("epochs"))
         rows = [{"model": f"genautoml: {result['family']} (tuned, {ctx.artifact('features')['chosen_label']})",
                  "figure": result["figure"], "seconds": watch.seconds, "epochs": epochs}]
+        floor = floor_row(ctx, result)
         if ctx.config.data.modality == "image":
             defaults = next(c for c in candidates(ctx.config) if c.family == "gan").default_params()
             figure, seconds, epochs = train_for(ctx, "gan", {**defaults, **HAND_GAN}, None)
@@ -119,8 +138,8 @@ def run(configs: list[tuple[str, Path, list[str]]], budget_cap: float | None) ->
                          "seconds": seconds, "epochs": epochs})
         for row in rows:
             row["ratio_to_chosen"] = row["figure"] / rows[0]["figure"] if rows[0]["figure"] else None
-        out.append({"label": label, "config": str(Path(config).resolve().relative_to(ROOT)), "overrides": overrides,
-                    "metric": result["metric"],
+        out.append({"floor": floor, "label": label, "config": str(Path(config).resolve().relative_to(ROOT)),
+                    "overrides": overrides, "metric": result["metric"],
                     "direction": result.get("directions", {}).get(result["metric"], "minimize"), "rows": rows})
     return {"configs": out}
 
@@ -140,6 +159,8 @@ def markdown(result: dict[str, Any]) -> str:
                      for r in entry["rows"]])
             + f"\n\nThe chosen model beats {len(beaten)} of {len(entry['rows']) - 1} hand-picked alternatives"
             + ("." if len(beaten) == len(entry["rows"]) - 1 else " (goal: all; NOT met).")
+            + (f" Real-data floor of the figure at this test size: {entry['floor']['figure']:.4g} "
+               f"({entry['floor']['model']})." if entry.get("floor") else "")
             + "\n"
         )
     return "\n".join(parts)

@@ -29,6 +29,7 @@ def test_bare_value_is_const():
     ({"loguniform": [0.0, 1.0]}, "positive"),
     ({"loguniform": [-1.0, 1.0]}, "positive"),
     ({"quniform": [0, 10, 0]}, "step must be positive"),
+    ({"quniform": [10, 20, 32]}, "no multiple of 32"),
     ({"uniform": [0, 1], "int": [0, 1]}, "exactly one"),
     ({"normal": [0, 1]}, "Extra inputs"),
 ])
@@ -50,6 +51,14 @@ def test_int_and_quniform_come_back_as_ints():
     assert set(ints) == {1, 2, 3} and all(isinstance(plain(v), int) for v in ints)
     widths = draw(to_hyperopt("w", ParamSpace.model_validate({"quniform": [32, 128, 32]})))
     assert set(plain(widths)) <= {32, 64, 96, 128} and all(isinstance(plain(v), int) for v in widths)
+
+
+def test_quniform_stays_inside_its_bounds():
+    # hyperopt's own quniform draws 0 here: round(uniform(10, 100) / 32) * 32
+    widths = draw(to_hyperopt("w", ParamSpace.model_validate({"quniform": [10, 100, 32]})))
+    assert set(plain(widths)) == {32, 64, 96}
+    steps = draw(to_hyperopt("s", ParamSpace.model_validate({"quniform": [0.1, 1.0, 0.25]})))
+    assert {round(v, 9) for v in plain(steps)} == {0.25, 0.5, 0.75, 1.0}
 
 
 def test_family_space_namespaces_labels():

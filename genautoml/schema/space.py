@@ -5,6 +5,8 @@ The syntax is documented in ``genautoml/search/space.py``, which translates it t
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
@@ -47,6 +49,8 @@ class ParamSpace(BaseModel):
                 raise ValueError(f"loguniform: bounds must be positive, got [{low}, {high}]")
             if kind == "quniform" and self.quniform[2] <= 0:
                 raise ValueError(f"quniform: step must be positive, got {self.quniform[2]}")
+            if kind == "quniform" and math.floor(high / self.quniform[2]) < math.ceil(low / self.quniform[2]):
+                raise ValueError(f"quniform: no multiple of {self.quniform[2]:g} lies in [{low:g}, {high:g}]")
         return self
 
     @staticmethod

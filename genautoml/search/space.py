@@ -38,8 +38,10 @@ def to_hyperopt(label: str, space: ParamSpace):
         # Widen by just under a half on each side so the end points are as likely as the rest.
         return scope.int(hp.quniform(label, value[0] - 0.499, value[1] + 0.499, 1))
     low, high, q = value
-    expr = hp.quniform(label, low, high, q)
-    return scope.int(expr) if all(float(v).is_integer() for v in value) else expr
+    # hyperopt's own quniform rounds a uniform draw on [low, high] to a multiple of q, which
+    # can fall outside the bounds ([10, 100, 32] draws 0); draw the multiple's index instead.
+    index = scope.int(hp.quniform(label, math.ceil(low / q) - 0.499, math.floor(high / q) + 0.499, 1))
+    return scope.int(index * int(q)) if all(float(v).is_integer() for v in value) else index * q
 
 
 def family_space(families: dict[str, dict[str, ParamSpace]]):
