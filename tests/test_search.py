@@ -332,3 +332,20 @@ def test_scored_at_powers_of_two_by_default():
 
     assert [e for e in range(1, 40) if scored_at(e, None)] == [1, 2, 4, 8, 16, 32]
     assert [e for e in range(1, 10) if scored_at(e, 3)] == [3, 6, 9]
+
+
+def test_what_hyperopt_is_told_of_each_trial():
+    """A loss becomes an ok result TPE models; no loss (failed, stopped, timed out, or a
+    figure at a budget BOHB's rule does not model) a failed trial it only counts."""
+    from hyperopt import STATUS_FAIL, STATUS_OK
+
+    from genautoml.search.tuner import HyperoptState
+
+    state = HyperoptState({"vae": {"lr": ParamSpace.model_validate({"uniform": [0.0, 1.0]})}})
+    for tid, loss in enumerate([0.5, None, 0.25]):
+        vals, _ = state.suggest(tid, "random", seed=tid, n_startup=1)
+        state.add(TrialRecord(id=tid, stage="tune", family="vae", params={}, feature={}, vals=vals), loss)
+    assert [r["status"] for r in state.trials.results] == [STATUS_OK, STATUS_FAIL, STATUS_OK]
+    assert [r.get("loss") for r in state.trials.results] == [0.5, None, 0.25]
+    _, point = state.suggest(3, "tpe", seed=3, n_startup=1)  # TPE models the two results
+    assert point["family"] == "vae" and 0.0 <= point["params"]["lr"] <= 1.0
