@@ -115,7 +115,7 @@ class SearchConfig(Strict):
     #: a candidate whose samples the classifier two-sample test separates from the held-out
     #: fold this well (c2st, 0 to 1) ranks after every candidate below it (null: off;
     #: genautoml/pipeline/guard.py)
-    c2st_max: Optional[Annotated[float, Field(gt=0, le=1)]] = 0.9
+    c2st_max: Optional[Annotated[float, Field(gt=0, le=1)]] = 0.8
     #: cap on held-out examples used to score a fold (metrics cost grows with it)
     max_eval_examples: int = Field(1000, ge=10)
     #: tune trials run at once (local: worker processes, one trial each)
