@@ -78,6 +78,22 @@ def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
         raise typer.Exit(1)
 
 
+def resume_command(command: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]],
+                   quiet: bool) -> str:
+    """The command line that resumes an interrupted run: the same config, run directory and
+    overrides (never --force, which would start over), quoted for a POSIX shell."""
+    import shlex
+
+    words = ["genautoml", command, str(config)]
+    if run_dir is not None:
+        words += ["--run-dir", str(run_dir)]
+    for override in overrides or []:
+        words += ["--set", override]
+    if quiet:
+        words.append("-q")
+    return shlex.join(words)
+
+
 def _view(quiet: bool):
     from genautoml.views.console import ConsoleView
 
@@ -89,18 +105,19 @@ def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Opt
     from genautoml.pipeline.context import claim_run_dir, open_context
     from genautoml.pipeline.runner import ensure
 
-    command = " ".join(["genautoml", stage, str(config), *[f"--set {o}" for o in overrides or []]])
-    with _errors(resume_hint=command):
+    with _errors(resume_hint=resume_command(stage, config, run_dir, overrides, quiet)):
         view = _view(quiet)
         ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
         with ctx.run.locked():
             claim_run_dir(ctx, force)
             if ctx.fresh(stage):
                 view.note(f"{stage}: up to date in {ctx.run} (same config and data); showing the saved result")
-                view.result(stage, ctx.artifact(stage))
+                view.show(stage, ctx.artifact(stage))
                 return
-            ensure(ctx, stage)
+            result = ensure(ctx, stage)
             view.note(f"{stage}: done; results in {ctx.run}")
+            if quiet:  # the one thing -q prints: the result asked for
+                view.show(stage, result)
 
 
 def _stage_command(name: str):
@@ -141,8 +158,7 @@ for _stage in STAGES:
 def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
            force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
     """Run every stage in order (data, cv, tune, features, train): the main job."""
-    from_overrides = " ".join(f"--set {o}" for o in overrides or [])
-    with _errors(resume_hint=f"genautoml search {config} {from_overrides}".strip()):
+    with _errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet)):
         from genautoml.pipeline.context import claim_run_dir, open_context
         from genautoml.pipeline.runner import all_fresh, ensure
 
@@ -152,7 +168,7 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
             claim_run_dir(ctx, force)
             if all_fresh(ctx):
                 view.note(f"{ctx.run} is complete for this config and data: nothing to do (use --force to redo)")
-                view.result("train", ctx.artifact("train"))
+                view.show("train", ctx.artifact("train"))
                 return
             result = ensure(ctx, "train")
         typer.echo(

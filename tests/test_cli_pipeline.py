@@ -184,3 +184,25 @@ def test_failed_checkpoint_write_keeps_previous_model(finished_run, tmp_path, mo
         reloaded, _, _ = checkpoint.load(copy)  # the previous checkpoint still loads
         assert all(torch.equal(a, b) for a, b in zip(reloaded.state().values(), model.state().values()))
         assert len(list((copy / "model").glob("weights*.pt"))) == 1
+
+
+def test_logs_keep_whole_tables_and_quiet_prints_only_the_result(finished_run):
+    config, run_dir, output = finished_run
+    # Not a terminal (a pipe, a CI log): no column is cut to "…".
+    assert "…" not in output and "memorization" in output
+    quiet = invoke("tune", config, "--run-dir", run_dir, "-q")
+    assert quiet.exit_code == 0
+    assert "tune: best per family" in quiet.output  # the result asked for...
+    assert "up to date" not in quiet.output and "cv leaderboard" not in quiet.output  # ...and nothing else
+
+
+def test_the_resume_hint_is_a_command_to_paste():
+    import shlex
+    from pathlib import Path
+
+    from genautoml.cli import resume_command
+
+    hint = resume_command("search", Path("my configs/a.yaml"), Path("runs/x y"), ["name=a b", "train.samples=3"], True)
+    assert shlex.split(hint) == ["genautoml", "search", "my configs/a.yaml", "--run-dir", "runs/x y",
+                                 "--set", "name=a b", "--set", "train.samples=3", "-q"]
+    assert shlex.split(resume_command("cv", Path("c.yaml"), None, None, False)) == ["genautoml", "cv", "c.yaml"]

@@ -1,6 +1,7 @@
 """A killed or interrupted search loses at most the trial in flight, and resumes to the same result."""
 
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -68,7 +69,12 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(uninterrupted, tmp_path):
     assert not (run_dir / ".lock").exists()
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["stages"]["tune"]["status"] == "interrupted"
-    resumed = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
+    # The hint is the command to paste: the same run directory (a run elsewhere would start
+    # over), quoted for the shell, and no --force.
+    hint = shlex.split(stderr.split("resume with: ", 1)[1].strip())
+    assert hint[:3] == ["genautoml", "tune", str(config)] and hint[3:5] == ["--run-dir", str(run_dir)]
+    assert "--force" not in hint
+    resumed = subprocess.run([sys.executable, "-m", *hint], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0
     assert comparable(read_trials(run_dir)) == reference
 

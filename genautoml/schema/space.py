@@ -6,7 +6,6 @@ The syntax is documented in ``genautoml/search/space.py``, which translates it t
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator

@@ -6,6 +6,7 @@ It implements the pipeline's ``Events`` protocol; the CLI hands it to the stages
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Iterable, Optional, Sequence
 
@@ -13,6 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from genautoml.pipeline.events import TrialProgress
+
+#: columns of output that is not a terminal (a log file, a pipe, CI)
+LOG_WIDTH = 250
 
 
 def fmt(value: Any) -> str:
@@ -26,6 +30,10 @@ def fmt(value: Any) -> str:
 class ConsoleView:
     def __init__(self, console: Optional[Console] = None, quiet: bool = False):
         self.console = console or Console(highlight=False, soft_wrap=True)
+        if not self.console.is_terminal and "COLUMNS" not in os.environ:
+            # In a log or a pipe there is no screen to fit: rich would cut tables to 80
+            # columns (and a failed family's reason to nothing). COLUMNS still sets a width.
+            self.console.width = LOG_WIDTH
         self.quiet = quiet
         self.started = time.time()
 
@@ -46,6 +54,12 @@ class ConsoleView:
             self.console.print(trial_line(progress, time.time() - self.started), markup=False)
 
     def result(self, stage: str, artifact: dict[str, Any]) -> None:
+        """A stage's result, as each stage finishes (not with --quiet: see ``show``)."""
+        if not self.quiet:
+            self.show(stage, artifact)
+
+    def show(self, stage: str, artifact: dict[str, Any]) -> None:
+        """A stage's result table, quiet or not (what a command was asked for)."""
         from genautoml.views.stages import STAGE_VIEWS
 
         STAGE_VIEWS[stage](self, artifact)
