@@ -1,13 +1,16 @@
 """The genautoml command line: thin Typer commands over the pipeline's plain functions.
 
 This is the only module that prints errors and picks exit codes:
-0 done, 1 internal error, 2 bad input, 130 interrupted (run the same command to resume).
+0 done, 1 internal error, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); after
+either, the command printed resumes.
 Heavy modules (torch, the pipeline) are imported inside commands so `--help` is instant.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Optional
@@ -46,10 +49,19 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _terminate(signum, frame) -> None:
+    from genautoml.errors import Terminated
+
+    raise Terminated()
+
+
 @contextmanager
 def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
-    from genautoml.errors import GenautomlError
+    from genautoml.errors import GenautomlError, Terminated
 
+    # SIGTERM ends a command the way Ctrl-C does (only the main thread may set a handler;
+    # the previous one comes back afterwards, for callers that run commands in-process).
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
     try:
         yield
     except GenautomlError as exc:
@@ -58,10 +70,11 @@ def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
         for line in exc.lines():
             _err(f"error: {line}")
         raise typer.Exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         hint = f"; resume with: {resume_hint}" if resume_hint else ""
-        _err(f"interrupted: finished work is saved{hint}")
-        raise typer.Exit(130)
+        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        _err(f"{what}: finished work is saved{hint}")
+        raise typer.Exit(143 if isinstance(exc, Terminated) else 130)
     except typer.Exit:
         raise
     except OSError as exc:
@@ -76,6 +89,9 @@ def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
             raise
         _err(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)")
         raise typer.Exit(1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def resume_command(command: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]],
@@ -180,8 +196,10 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
 @app.command()
 def sample(
     run_dir: Path = typer.Argument(..., help="A trained run directory.", show_default=False),
-    n: int = typer.Option(64, "-n", min=1, help="How many samples."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: RUN_DIR/samples)."),
+    n: int = typer.Option(64, "-n", min=1, max=10_000, help="How many samples (at most 10 000)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: RUN_DIR/sampled; "
+                                       "a folder holding other files is refused unless --overwrite)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Write into --out even if it holds other files."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
     length: Optional[int] = typer.Option(None, "--length", min=1, help="Text: characters per sample, prompt included."),
     prompt: Optional[str] = typer.Option(None, "--prompt", help="Text: every sample continues this text."),
@@ -192,7 +210,8 @@ def sample(
     with _errors():
         from genautoml.pipeline.sample import sample as do_sample
 
-        result = do_sample(run_dir, n, out, seed, length=length, prompt=prompt, temperature=temperature, top_k=top_k)
+        result = do_sample(run_dir, n, out, seed, length=length, prompt=prompt, temperature=temperature, top_k=top_k,
+                           overwrite=overwrite)
         if "printed" in result:
             typer.echo(result["printed"], nl=False)
         for path in result["files"]:

@@ -54,3 +54,8 @@ class TrialTimeout(Exception):
 
 class TrialDiverged(Exception):
     """Raised by a family when its loss becomes NaN or infinite; the trial is marked failed."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, ``kill``): handled like Ctrl-C, so finished work is kept,
+    the lock released and the manifest says interrupted; the exit code is 143 (128 + 15)."""

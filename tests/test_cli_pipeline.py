@@ -206,3 +206,23 @@ def test_the_resume_hint_is_a_command_to_paste():
     assert shlex.split(hint) == ["genautoml", "search", "my configs/a.yaml", "--run-dir", "runs/x y",
                                  "--set", "name=a b", "--set", "train.samples=3", "-q"]
     assert shlex.split(resume_command("cv", Path("c.yaml"), None, None, False)) == ["genautoml", "cv", "c.yaml"]
+
+
+def test_sample_never_replaces_files_it_did_not_write(finished_run, tmp_path):
+    _, run_dir, _ = finished_run
+    trained = (run_dir / "samples" / "samples.npy").read_bytes()
+    result = invoke("sample", run_dir, "-n", 4)  # default folder: RUN_DIR/sampled, not the train stage's
+    assert result.exit_code == 0, result.output
+    assert (run_dir / "sampled" / "samples.npy").exists()
+    assert (run_dir / "samples" / "samples.npy").read_bytes() == trained
+    assert invoke("sample", run_dir, "-n", 4).exit_code == 0  # its own folder: written again
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "grid.png").write_bytes(b"my picture")
+    refused = invoke("sample", run_dir, "-n", 4, "--out", mine)
+    assert refused.exit_code == 2 and "--out" in refused.output and "--overwrite" in refused.output
+    assert (mine / "grid.png").read_bytes() == b"my picture" and sorted(p.name for p in mine.iterdir()) == ["grid.png"]
+    assert invoke("sample", run_dir, "-n", 4, "--out", mine, "--overwrite").exit_code == 0
+    assert (mine / "samples.npy").exists()
+    too_many = invoke("sample", run_dir, "-n", 10_001, "--out", tmp_path / "big")
+    assert too_many.exit_code == 2 and not (tmp_path / "big").exists()

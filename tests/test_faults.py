@@ -79,6 +79,22 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(uninterrupted, tmp_path):
     assert comparable(read_trials(run_dir)) == reference
 
 
+def test_sigterm_ends_like_ctrl_c_with_exit_143(uninterrupted, tmp_path):
+    config, reference = uninterrupted
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
+    wait_for_trials(run_dir, 2, process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143
+    assert "terminated (SIGTERM): finished work is saved; resume with: genautoml tune" in stderr
+    assert "Traceback" not in stderr and not (run_dir / ".lock").exists()
+    assert json.loads((run_dir / "manifest.json").read_text())["stages"]["tune"]["status"] == "interrupted"
+    resumed = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0
+    assert comparable(read_trials(run_dir)) == reference
+
+
 def test_second_writer_is_refused(uninterrupted, tmp_path):
     config, _ = uninterrupted
     run_dir = tmp_path / "run"

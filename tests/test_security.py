@@ -32,9 +32,12 @@ def test_malicious_checkpoint_is_refused_and_runs_nothing(tmp_path):
 
     # a real torch checkpoint whose payload would create a file when unpickled
     torch.save({"model": _Payload(marker), "representation": {}}, model_dir / "weights.pt")
-    with pytest.raises(CheckpointError, match="cannot be loaded as plain tensors"):
+    with pytest.raises(CheckpointError, match="not a genautoml checkpoint") as refused:
         checkpoint.load(tmp_path / "run")
     assert not marker.exists()
+    # The message names the file and stops there: none of torch's advice to load it anyway.
+    assert "weights.pt" in str(refused.value) and "weights_only=False" not in str(refused.value)
+    assert "trust" not in str(refused.value)
     with open(model_dir / "weights.pt", "wb") as handle:
         pickle.dump(_Payload(marker), handle)
     with pytest.raises(CheckpointError):

@@ -71,8 +71,10 @@ def load(run_dir: Path, modality=None):
     try:
         tensors = torch.load(weights_path, map_location="cpu", weights_only=True)
     except Exception as exc:  # refused pickles, truncated files, wrong formats: all one message
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise CheckpointError(f"{weights_path}: cannot be loaded as plain tensors ({first})") from None
+        # Not torch's own text: it advises loading with weights_only=False "if you trust the
+        # source", which would run whatever code a replaced file holds.
+        raise CheckpointError(f"{weights_path}: not a genautoml checkpoint (not plain tensors, or damaged: "
+                              f"{exc.__class__.__name__}); genautoml never loads pickled objects") from None
     if not isinstance(tensors, dict) or not {"model", "representation"} <= set(tensors):
         raise CheckpointError(f"{weights_path}: expected 'model' and 'representation' tensors")
     if modality is None:

@@ -5,23 +5,40 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from genautoml.errors import ConfigError
 from genautoml.pipeline import checkpoint
+
+#: most samples one command writes: 100 000 audio clips were 395 MB, and an image grid of
+#: that many is too large for an image viewer (or Pillow) to open
+MAX_SAMPLES = 10_000
+#: the folder ``sample`` writes into by default, inside the run directory (``samples/`` is
+#: the train stage's and is left alone)
+DEFAULT_FOLDER = "sampled"
+#: the file that marks a folder as one ``sample`` wrote, so writing into it again is safe
+MARKER = ".genautoml-samples"
 
 
 def sample(run_dir: Path, n: int, out_dir: Optional[Path], seed: int, *, length: Optional[int] = None,
-           prompt: Optional[str] = None, temperature: float = 1.0, top_k: Optional[int] = None) -> dict[str, Any]:
+           prompt: Optional[str] = None, temperature: float = 1.0, top_k: Optional[int] = None,
+           overwrite: bool = False) -> dict[str, Any]:
     """Write ``n`` samples; ``length``, ``prompt``, ``temperature`` and ``top_k`` are for
-    modalities of sequences (text): the others refuse them with a ConfigError."""
+    modalities of sequences (text): the others refuse them with a ConfigError. A folder
+    holding files that ``sample`` did not write is refused unless ``overwrite``."""
     import torch
 
     from genautoml.data.registry import get_modality
 
+    if not 1 <= n <= MAX_SAMPLES:
+        raise ConfigError(f"-n: expected 1 to {MAX_SAMPLES} samples, got {n}")
     model, representation, description = checkpoint.load(run_dir)
+    out_dir = Path(out_dir) if out_dir else Path(run_dir) / DEFAULT_FOLDER
+    check_folder(out_dir, overwrite)  # before the work; the folder is made only after it
     modality = get_modality(description["modality"])
     generator = torch.Generator().manual_seed(seed)
     raw = modality.generate(model, representation, n, generator, length=length, prompt=prompt or "",
                             temperature=temperature, top_k=top_k)
-    out_dir = out_dir or Path(run_dir) / "samples"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MARKER).touch()
     written = modality.write_samples(raw, out_dir)
     result: dict[str, Any] = {"family": description["family"], "n": n, "seed": seed, "files": [str(p) for p in written]}
     printed = modality.printed(raw)
@@ -29,3 +46,15 @@ def sample(run_dir: Path, n: int, out_dir: Optional[Path], seed: int, *, length:
         result["texts"] = list(raw)
         result["printed"] = printed  # what a terminal shows of them
     return result
+
+
+def check_folder(folder: Path, overwrite: bool) -> None:
+    """Refuse (exit 2) a ``folder`` that holds files ``sample`` did not write, unless
+    ``overwrite``: a user's own files are never replaced or removed without being asked."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--out: {folder} is a file; expected a folder")
+    others = [p.name for p in folder.iterdir() if p.name != MARKER] if folder.is_dir() else []
+    if others and not (folder / MARKER).exists() and not overwrite:
+        raise ConfigError(f"--out: {folder} already holds files genautoml's sample command did not write "
+                          f"({', '.join(sorted(others)[:3])}{', ...' if len(others) > 3 else ''}); choose an "
+                          f"empty or new folder, or pass --overwrite")
