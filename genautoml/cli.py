@@ -13,7 +13,7 @@ import signal
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Iterator, List, Optional
 
 import typer
 
@@ -24,7 +24,8 @@ from genautoml.pipeline.stages import STAGES
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     help="AutoML for generative models: cross-validate, tune and train the best generator for your data.",
     pretty_exceptions_enable=False,
@@ -37,10 +38,21 @@ RunDirOpt = typer.Option(None, "--run-dir", help="Run directory (default: runs/<
 SetOpt = typer.Option(None, "--set", help="Override a config key: --set search.max_trials=10 (repeatable).")
 ForceOpt = typer.Option(False, "--force", help="Start over when the run directory holds a different config.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only results and errors.")
+JsonOpt = typer.Option(False, "--json", help="Print the result as JSON on stdout (progress goes to stderr).")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from genautoml import __version__
+
+        typer.echo(f"genautoml {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors.")) -> None:
+def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
     if debug:
         _state["debug"] = True
 
@@ -110,38 +122,53 @@ def resume_command(command: str, config: Path, run_dir: Optional[Path], override
     return shlex.join(words)
 
 
-def _view(quiet: bool):
+def _view(quiet: bool, as_json: bool = False):
+    """The console view; with ``--json`` it is quiet and writes to stderr, so that stdout
+    holds the JSON alone."""
+    from rich.console import Console
+
     from genautoml.views.console import ConsoleView
 
+    if as_json:
+        return ConsoleView(Console(highlight=False, soft_wrap=True, stderr=True), quiet=True)
     return ConsoleView(quiet=quiet)
 
 
+def _print_json(value: Any) -> None:
+    import json
+
+    typer.echo(json.dumps(value, indent=2, default=str))
+
+
 def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]], force: bool,
-               quiet: bool) -> None:
+               quiet: bool, as_json: bool = False) -> None:
     from genautoml.pipeline.context import claim_run_dir, open_context
     from genautoml.pipeline.runner import ensure
 
     with _errors(resume_hint=resume_command(stage, config, run_dir, overrides, quiet)):
-        view = _view(quiet)
+        view = _view(quiet, as_json)
         ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
         with ctx.run.locked():
             claim_run_dir(ctx, force)
-            if ctx.fresh(stage):
+            saved = ctx.fresh(stage)
+            if saved:
+                result = ctx.artifact(stage)
                 view.note(f"{stage}: up to date in {ctx.run} (same config and data); showing the saved result")
-                view.show(stage, ctx.artifact(stage))
-                return
-            result = ensure(ctx, stage)
-            view.note(f"{stage}: done; results in {ctx.run}")
-            if quiet:  # the one thing -q prints: the result asked for
-                view.show(stage, result)
+            else:
+                result = ensure(ctx, stage)
+                view.note(f"{stage}: done; results in {ctx.run}")
+        if as_json:
+            _print_json({"stage": stage, "run_dir": str(ctx.run), "result": result})
+        elif quiet or saved:  # the result asked for (a stage that ran showed it as it finished, unless -q)
+            view.show(stage, result)
 
 
 def _stage_command(name: str):
     """A Typer command running one stage (and the stages before it, when not up to date)."""
 
     def command(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-                force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
-        _run_stage(name, config, run_dir, overrides, force, quiet)
+                force: bool = ForceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt) -> None:
+        _run_stage(name, config, run_dir, overrides, force, quiet, as_json)
 
     command.__name__ = name
     return command
@@ -172,21 +199,28 @@ for _stage in STAGES:
 
 @app.command()
 def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-           force: bool = ForceOpt, quiet: bool = QuietOpt) -> None:
+           force: bool = ForceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt) -> None:
     """Run every stage in order (data, cv, tune, features, train): the main job."""
     with _errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet)):
         from genautoml.pipeline.context import claim_run_dir, open_context
         from genautoml.pipeline.runner import all_fresh, ensure
 
-        view = _view(quiet)
+        view = _view(quiet, as_json)
         ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
         with ctx.run.locked():
             claim_run_dir(ctx, force)
-            if all_fresh(ctx):
+            done_before = all_fresh(ctx)
+            if done_before:
                 view.note(f"{ctx.run} is complete for this config and data: nothing to do (use --force to redo)")
-                view.show("train", ctx.artifact("train"))
-                return
-            result = ensure(ctx, "train")
+                result = ctx.artifact("train")
+            else:
+                result = ensure(ctx, "train")
+        if as_json:
+            _print_json({"stage": "train", "run_dir": str(ctx.run), "result": result})
+            return
+        if done_before:
+            view.show("train", result)
+            return
         typer.echo(
             f"done: {result['family']} on {ctx.artifact('features')['chosen_label']}, "
             f"test {result['metric']} {result['figure']:.4g}; run directory {ctx.run}"
@@ -243,13 +277,24 @@ def evaluate(
 
 
 @app.command()
-def models() -> None:
+def models(
+    modality: Optional[str] = typer.Option(None, "--modality", help="Only the families of this modality."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """List the registered families, their modalities and default search spaces."""
     with _errors():
+        from genautoml.errors import ConfigError
+        from genautoml.modalities import MODALITIES
         from genautoml.pipeline.catalog import families
 
+        if modality is not None and modality not in MODALITIES:
+            raise ConfigError(f"--modality: expected one of {', '.join(MODALITIES)}, got {modality!r}")
+        chosen = [f for f in families() if modality is None or modality in f["modalities"]]
+        if as_json:
+            _print_json(chosen)
+            return
         rows = []
-        for family in families():
+        for family in chosen:
             space = "\n".join(f"{k}: {v['space']} (default {v['default']!r})" for k, v in family["space"].items())
             rows.append((family["family"], ", ".join(family["modalities"]), family["summary"], space))
         _view(False).table("families", ["family", "modalities", "what", "default search space"], rows)

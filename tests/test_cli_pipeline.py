@@ -226,3 +226,25 @@ def test_sample_never_replaces_files_it_did_not_write(finished_run, tmp_path):
     assert (mine / "samples.npy").exists()
     too_many = invoke("sample", run_dir, "-n", 10_001, "--out", tmp_path / "big")
     assert too_many.exit_code == 2 and not (tmp_path / "big").exists()
+
+
+def test_json_on_stage_commands_and_search(finished_run):
+    config, run_dir, _ = finished_run
+    tune = invoke("tune", config, "--run-dir", run_dir, "--json")
+    assert tune.exit_code == 0, tune.output
+    parsed = json.loads(tune.stdout)  # stdout holds the JSON alone
+    assert parsed["stage"] == "tune" and parsed["result"]["chosen"]["family"] in {"vae", "gan", "rnn"}
+    search = json.loads(invoke("search", config, "--run-dir", run_dir, "--json").stdout)
+    assert search["result"] == json.loads((run_dir / "metrics.json").read_text())
+
+
+def test_version_help_and_models_filters():
+    from genautoml import __version__
+
+    assert invoke("--version").output.strip() == f"genautoml {__version__}"
+    assert "Usage:" in invoke("cv", "-h").output and "--run-dir" in invoke("cv", "-h").output
+    text = json.loads(invoke("models", "--modality", "text", "--json").output)
+    assert text and all("text" in family["modalities"] for family in text)
+    assert {f["family"] for f in text} >= {"ngram", "hybrid"} and "gan" not in {f["family"] for f in text}
+    unknown = invoke("models", "--modality", "video")
+    assert unknown.exit_code == 2 and "--modality: expected one of image, text, audio" in unknown.output
