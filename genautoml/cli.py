@@ -184,9 +184,10 @@ def validate(
     with _errors():
         from genautoml.config import to_yaml
         from genautoml.pipeline.plan import as_comment
-        from genautoml.pipeline.resolve import load_resolved, resolved_dict
+        from genautoml.pipeline.resolve import check_source, load_resolved, resolved_dict
 
         loaded = load_resolved(config, overrides or [])
+        check_source(loaded, Path(config).resolve().parent)
         if show:
             typer.echo(to_yaml(resolved_dict(loaded)) + as_comment(loaded.search.time_budget), nl=False)
         else:

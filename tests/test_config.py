@@ -147,3 +147,12 @@ def test_ray_executor_without_ray_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
     message = errors(tmp_path, GOOD + "search: {executor: ray}\n")
     assert "search.executor: 'ray' needs Ray, which is not installed: pip install 'genautoml[ray]'" in message
+
+
+def test_validate_refuses_a_data_source_that_does_not_exist(tmp_path):
+    config = write(tmp_path, GOOD.replace("builtin:digits", "my_images/"))
+    result = invoke("validate", config)
+    assert result.exit_code == 2
+    assert f"data.source: {tmp_path / 'my_images'} does not exist" in result.output
+    (tmp_path / "my_images").mkdir()  # relative to the config's folder, wherever the command runs
+    assert invoke("validate", config).exit_code == 0

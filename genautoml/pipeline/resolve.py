@@ -173,3 +173,17 @@ def load_resolved(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
 def resolved_dict(config: Config) -> dict[str, Any]:
     """A resolved config as plain YAML-able data (what the run directory's config.yaml holds)."""
     return config.model_dump(mode="json")
+
+
+def check_source(config: Config, base_dir: Path) -> None:
+    """Refuse (ConfigError) a ``data.source`` path that does not exist, as the loaders would,
+    so that ``validate`` catches it before a run starts. A relative path is read from the
+    config file's folder; builtin sources are checked by their loaders."""
+    source = config.data.source
+    if source.startswith("builtin:"):
+        return
+    path = Path(source).expanduser()
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.exists():
+        raise ConfigError(f"data.source: {path} does not exist (a relative path is read from the config's folder)")
