@@ -185,13 +185,14 @@ def validate(
         from genautoml.config import to_yaml
         from genautoml.pipeline.plan import as_comment
         from genautoml.pipeline.resolve import check_source, load_resolved, resolved_dict
+        from genautoml.words import count
 
         loaded = load_resolved(config, overrides or [])
         check_source(loaded, Path(config).resolve().parent)
         if show:
             typer.echo(to_yaml(resolved_dict(loaded)) + as_comment(loaded.search.time_budget), nl=False)
         else:
-            typer.echo(f"{config}: valid ({loaded.data.modality}, {len(loaded.models)} families)")
+            typer.echo(f"{config}: valid ({loaded.data.modality}, {count(len(loaded.models), 'family', 'families')})")
 
 
 for _stage in STAGES:
@@ -272,9 +273,10 @@ def evaluate(
             typer.echo(json.dumps(result, indent=2))
             return
         from genautoml.views.stages import show_metrics
+        from genautoml.words import count
 
         show_metrics(_view(False), {**result, "title": f"{result['source']} vs {result['scored_examples']} of "
-                                                     f"{result['test_examples']} test examples"})
+                                                     f"{count(result['test_examples'], 'test example')}"})
 
 
 @app.command()

@@ -22,6 +22,7 @@ import numpy as np
 from genautoml.errors import ConfigError
 from genautoml.metrics.base import Metric
 from genautoml.spec import EncodedSpec
+from genautoml.words import article
 
 if TYPE_CHECKING:
     import torch
@@ -138,7 +139,7 @@ class Modality(ABC):
 
         if length is not None or prompt or temperature != 1.0 or top_k is not None:
             raise ConfigError(f"--length/--prompt/--temperature/--top-k: apply to text runs; this run holds "
-                              f"a {self.name} model")
+                              f"{article(self.name)} model")
         with torch.no_grad():
             return representation.decode(model.sample(n, generator))
 

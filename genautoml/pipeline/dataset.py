@@ -58,7 +58,7 @@ def split(count: int, test_fraction: float, folds: int, seed: int, source: str) 
     if n_test < MIN_HELDOUT or n_valid < MIN_HELDOUT:
         needed = max(math.ceil(MIN_HELDOUT / test_fraction), math.ceil(MIN_HELDOUT * folds / (1 - test_fraction))) + 1
         raise DataError(
-            f"{source}: {count} examples are too few for test_fraction {test_fraction} and cv_folds {folds}; "
+            f"{source}: too few examples ({count}) for test_fraction {test_fraction} and cv_folds {folds}; "
             f"need at least {needed}"
         )
     order = np.random.default_rng(seed).permutation(count)

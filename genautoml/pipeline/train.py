@@ -18,6 +18,7 @@ from genautoml.pipeline.floor import real_data_floor
 from genautoml.pipeline.scoring import metric
 from genautoml.pipeline.trial import Scorer, capped, train_and_score
 from genautoml.seeds import derive_seed
+from genautoml.words import count
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def run(ctx: Context) -> dict[str, Any]:
     feature_json = features["chosen"]
     modality, dataset = ctx.modality, ctx.dataset
     representation = modality.representation(modality.feature_model.model_validate(feature_json))
-    ctx.events.stage("train", f"{family} on {features['chosen_label']}, {len(dataset.train_index)} examples; "
+    ctx.events.stage("train", f"{family} on {features['chosen_label']}, {count(len(dataset.train_index), 'example')}; "
                               f"test {len(dataset.test_index)}")
     started = time.perf_counter()
     seed = derive_seed(ctx.config.seed, "train")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from genautoml.views.console import ConsoleView
+from genautoml.words import count
 
 
 def better_word(direction: str) -> str:
@@ -68,7 +69,7 @@ def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
     directions, floor = artifact.get("directions", {}), artifact.get("floor") or {}
     scored = artifact.get("scored_examples", artifact["test_examples"])
     title = artifact.get("title") or (
-        f"test metrics: {artifact['family']} ({scored} of {artifact['test_examples']} held-out examples)")
+        f"test metrics: {artifact['family']} ({scored} of {count(artifact['test_examples'], 'held-out example')})")
     view.table(title, ["metric", "value", "real data", "better"],
                [(name, value, floor.get(name), better_word(directions.get(name, "minimize")))
                 for name, value in artifact["metrics"].items()])
