@@ -248,3 +248,25 @@ def test_version_help_and_models_filters():
     assert {f["family"] for f in text} >= {"ngram", "hybrid"} and "gan" not in {f["family"] for f in text}
     unknown = invoke("models", "--modality", "video")
     assert unknown.exit_code == 2 and "--modality: expected one of image, text, audio" in unknown.output
+
+
+def test_a_changed_setting_reruns_only_the_stages_that_read_it(finished_run, tmp_path):
+    config, original, _ = finished_run
+    run_dir = tmp_path / "copy"
+    shutil.copytree(original, run_dir)
+    # Settings that change no result (the name, threads, the executor) change nothing.
+    same = invoke("search", config, "--run-dir", run_dir, "--set", "name=renamed", "--set", "search.threads=2")
+    assert same.exit_code == 0 and "nothing to do" in same.output, same.output
+    kept = {name: (run_dir / name).read_bytes() for name in ("data.json", "cv.json", "tune.json", "trials.jsonl",
+                                                            "features.json")}
+    # A final-training setting: refused without --force, as any other change...
+    refused = invoke("search", config, "--run-dir", run_dir, "--set", "train.max_epochs=5")
+    assert refused.exit_code == 2 and "train.max_epochs" in refused.output
+    # ...and with it only train starts over: every earlier result stands, byte for byte.
+    forced = invoke("search", config, "--run-dir", run_dir, "--set", "train.max_epochs=5", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "train start over" in forced.output
+    assert {name: (run_dir / name).read_bytes() for name in kept} == kept
+    (moved,) = (run_dir / "superseded").iterdir()
+    assert sorted(p.name for p in moved.iterdir()) == ["metrics.json", "model", "samples"]
+    assert json.loads((run_dir / "metrics.json").read_text())["training"]["max_epochs"] == 5

@@ -15,17 +15,20 @@ from genautoml.pipeline.dataset import Dataset, load_dataset
 from genautoml.pipeline.events import Events, Silent
 from genautoml.pipeline.plan import SHARES, describe, stage_budget
 from genautoml.pipeline.resolve import load_resolved, resolved_dict
-from genautoml.pipeline.stages import all_outputs, get_stage, up_to
+from genautoml.pipeline.stages import NEUTRAL_SEARCH_KEYS, STAGES, get_stage, up_to
 from genautoml.rundir import RunDir
 
 # Keys that bound the search without changing what a trial computes: changing them
 # continues a run (more trials, more time) instead of asking for --force.
 BUDGET_KEYS = (("search", "max_trials"), ("search", "time_budget"), ("search", "trial_timeout"), ("device",))
+# Keys that change no result at all: what the run is called, and where and with how many
+# threads its trials run (genautoml/pipeline/stages.py leaves them out of the stage keys).
+NEUTRAL_KEYS = (("name",), *(("search", key) for key in NEUTRAL_SEARCH_KEYS))
 
 
 def identity(resolved_config: dict) -> dict:
     data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in resolved_config.items()}
-    for path in BUDGET_KEYS:
+    for path in BUDGET_KEYS + NEUTRAL_KEYS:
         node = data
         for key in path[:-1]:
             node = node[key]
@@ -43,6 +46,15 @@ def first_difference(old: Any, new: Any, path: str = "") -> Optional[str]:
     if old != new:
         return f"{path}: {old!r} -> {new!r}"
     return None
+
+
+def stage_key(fingerprint: str, resolved_config: dict, stage: str) -> str:
+    """What a stage's result depends on: its slice of the config, the data, and the stages
+    before it. Changing a key a stage does not read leaves that stage's result valid."""
+    parts: list[Any] = [fingerprint]
+    for earlier in up_to(stage):
+        parts.append([earlier.name, earlier.inputs(resolved_config)])
+    return config_hash({"parts": parts})
 
 
 @dataclass
@@ -71,12 +83,7 @@ class Context:
         return self._dataset
 
     def stage_key(self, stage: str) -> str:
-        """What a stage's result depends on: its slice of the config, the data, and the stages
-        before it. Changing a key a stage does not read leaves that stage's result valid."""
-        parts: list[Any] = [self.dataset.fingerprint]
-        for earlier in up_to(stage):
-            parts.append([earlier.name, earlier.inputs(self.resolved)])
-        return config_hash({"parts": parts})
+        return stage_key(self.dataset.fingerprint, self.resolved, stage)
 
     def budget(self, stage: str) -> Optional[float]:
         """Seconds the plan (genautoml/pipeline/plan.py) gives ``stage``; None: no budget."""
@@ -126,8 +133,12 @@ def claim_run_dir(ctx: Context, force: bool) -> None:
                 "use --force to start over (old results are moved to superseded/) or another --run-dir"
             )
         if difference and force:
-            moved = ctx.run.supersede(all_outputs())
+            # Only the stages whose inputs changed start over; the ones before them stand.
+            stale = [stage for stage in STAGES if stage_key(ctx.dataset.fingerprint, old, stage.name)
+                     != ctx.stage_key(stage.name)]
+            moved = ctx.run.supersede([name for stage in stale for name in stage.outputs])
             if moved:
-                ctx.events.note(f"--force: earlier results moved to {moved}")
+                ctx.events.note(f"--force: {', '.join(s.name for s in stale)} start over; "
+                                f"their earlier results moved to {moved}")
     atomic.write_text(path, to_yaml(ctx.resolved))
     ctx.run.start_command(sys.argv, ctx.config.seed, ctx.device, plan=describe(ctx.config.search.time_budget))

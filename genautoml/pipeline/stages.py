@@ -29,6 +29,15 @@ class Stage:
         return importlib.import_module(f"genautoml.pipeline.{self.module}").run(ctx)
 
 
+#: search settings that change no result: where and with how many threads trials run.
+#: (``parallel`` is not among them: TPE proposes a block of trials at a time.)
+NEUTRAL_SEARCH_KEYS = ("threads", "executor", "resources", "ray")
+
+
+def _search_results(c: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in c["search"].items() if key not in NEUTRAL_SEARCH_KEYS}
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("data", "data.json", ("data.json",),
           "Load, check and split the data; print a summary.", "data_stage",
@@ -38,10 +47,11 @@ STAGES: tuple[Stage, ...] = (
           # Not the budget: raising it keeps cv's result (the search continues from there).
           lambda c: [c["models"], c["features"][0], c["search"]["metric"], c["search"]["max_eval_examples"],
                      c["search"]["fidelity"], c["search"]["c2st_max"]]),
-    # Every search setting, the budget included: a bigger budget is a different result.
+    # Every search setting that changes a result, the budget included: a bigger budget is a
+    # different result.
     Stage("tune", "tune.json", ("trials.jsonl", "tune.json"),
           "Tune the best cv families with hyperopt (one conditional space).", "tune",
-          lambda c: c["search"]),
+          _search_results),
     Stage("features", "features.json", ("features.json",),
           "Compare the candidate representations with the tuned model.", "features",
           lambda c: c["features"]),
