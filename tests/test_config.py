@@ -156,3 +156,35 @@ def test_validate_refuses_a_data_source_that_does_not_exist(tmp_path):
     assert f"data.source: {tmp_path / 'my_images'} does not exist" in result.output
     (tmp_path / "my_images").mkdir()  # relative to the config's folder, wherever the command runs
     assert invoke("validate", config).exit_code == 0
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{family: vae, params: {lr: -1}}", "models.0.params.lr: expected a value in (0, 10], got -1.0"),
+    ("{family: vae, params: {epochs: -3}}", "models.0.params.epochs: expected a value in [1, 1e+06], got -3.0"),
+    ("{family: vae, params: {hidden: 1000000000}}", "models.0.params.hidden: expected a value in [1, 16384]"),
+    ("{family: gan, space: {lr: {loguniform: [1.0e-4, 20]}}}", "models.0.space.lr: expected a value in (0, 10]"),
+    ("{family: gan, params: {ema: 1.0}}", "models.0.params.ema: expected a value in [0, 1)"),
+])
+def test_hyperparameters_out_of_range_are_config_errors(tmp_path, entry, message):
+    text = f"name: t\ndata: {{modality: image, source: builtin:digits}}\nmodels: [{entry}]\n"
+    assert message in errors(tmp_path, text)
+
+
+def test_every_family_s_defaults_and_default_space_are_in_range():
+    from genautoml.models.registry import all_families
+    from genautoml.pipeline.resolve import _check_bound
+    from genautoml.schema.space import ParamSpace
+
+    for name, cls in all_families().items():
+        bounds = cls.param_bounds()
+        for param, default in cls.param_defaults().items():
+            if param in bounds:
+                assert _check_bound(bounds[param], default, None) is None, (name, param)
+        for param, space in cls.default_space.items():
+            if param in bounds:
+                assert _check_bound(bounds[param], None, ParamSpace.model_validate(space)) is None, (name, param)
+
+
+def test_image_size_has_a_ceiling(tmp_path):
+    text = "name: t\ndata: {modality: image, source: builtin:digits, image_size: [100000, 100000]}\nmodels: [{family: vae}]\n"
+    assert "data.image_size" in errors(tmp_path, text)

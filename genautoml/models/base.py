@@ -31,6 +31,7 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
 
 from genautoml.errors import TrialDiverged
@@ -40,6 +41,52 @@ if TYPE_CHECKING:
     import torch
 
 Report = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The valid range of a numeric hyperparameter; ``open_low``: ``low`` itself is not valid."""
+
+    low: float
+    high: float
+    open_low: bool = False
+    open_high: bool = False
+
+    def problem(self, value: float) -> Optional[str]:
+        """Why ``value`` is out of range, or None."""
+        below = value <= self.low if self.open_low else value < self.low
+        above = value >= self.high if self.open_high else value > self.high
+        if not (below or above) and math.isfinite(value):
+            return None
+        left, right = "(" if self.open_low else "[", ")" if self.open_high else "]"
+        return f"expected a value in {left}{self.low:g}, {self.high:g}{right}, got {value!r}"
+
+
+#: the ranges of hyperparameters families share by name; a family adds or narrows its own
+#: with ``bounds``. Sizes have ceilings so a typo (hidden: 1e9) is an error, not an attempt
+#: at a terabyte allocation.
+PARAM_BOUNDS: dict[str, Bound] = {
+    "lr": Bound(0, 10, open_low=True),
+    "d_lr_ratio": Bound(0, 1000, open_low=True),
+    "batch_size": Bound(1, 65536),
+    "epochs": Bound(1, 1_000_000),
+    "latent_dim": Bound(1, 4096),
+    "hidden": Bound(1, 16384),
+    "width": Bound(1, 16384),
+    "embed_dim": Bound(1, 16384),
+    "depth": Bound(1, 64),
+    "layers": Bound(1, 64),
+    "heads": Bound(1, 64),
+    "beta": Bound(0, 1000),
+    "dropout": Bound(0, 1, open_high=True),
+    "ema": Bound(0, 1, open_high=True),
+    "mix_share": Bound(0, 1),
+    "order": Bound(1, 256),
+    "bins": Bound(2, 256),
+    "bptt": Bound(0, 1_000_000),
+    "kernel_size": Bound(1, 1024),
+    "phase_shuffle": Bound(0, 64),
+}
 
 
 class Family(ABC):
@@ -54,6 +101,8 @@ class Family(ABC):
     extends_epochs: ClassVar[bool] = False
     #: a one-line description for `genautoml models`
     summary: ClassVar[str] = ""
+    #: ranges of this family's own numeric hyperparameters, beside (or over) PARAM_BOUNDS
+    bounds: ClassVar[dict[str, Bound]] = {}
 
     def __init__(self, spec: EncodedSpec):
         import torch
@@ -72,6 +121,12 @@ class Family(ABC):
     def param_defaults(cls) -> dict[str, Any]:
         signature = inspect.signature(cls.__init__)
         return {name: signature.parameters[name].default for name in cls.param_names()}
+
+    @classmethod
+    def param_bounds(cls) -> dict[str, Bound]:
+        """The range of each numeric hyperparameter that has one."""
+        names = set(cls.param_names())
+        return {name: bound for name, bound in {**PARAM_BOUNDS, **cls.bounds}.items() if name in names}
 
     @classmethod
     def param_annotations(cls) -> dict[str, Any]:

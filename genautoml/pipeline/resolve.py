@@ -106,7 +106,7 @@ def _check_entry(where: str, entry, families: dict, modality: str, likelihood_me
             f"{where}.family: {entry.family!r} has no likelihood, so it cannot be selected by {likelihood_metric}")
     if entry.family in seen:
         problems.append(f"{where}.family: {entry.family!r} is listed twice")
-    annotations = cls.param_annotations()
+    annotations, bounds = cls.param_annotations(), cls.param_bounds()
     for section, values in (("params", entry.params), ("space", entry.space)):
         for name, value in values.items():
             if name not in annotations:
@@ -114,9 +114,31 @@ def _check_entry(where: str, entry, families: dict, modality: str, likelihood_me
                                 f"{_hint(name, list(annotations))}; expected one of {', '.join(annotations)}")
                 continue
             problem = (_check_value if section == "params" else _check_space)(annotations[name], value)
+            if problem is None and name in bounds:
+                problem = _check_bound(bounds[name], value if section == "params" else None,
+                                       None if section == "params" else value)
             if problem:
                 problems.append(f"{where}.{section}.{name}: {problem}")
     return problems
+
+
+def _check_bound(bound, value: Any, space: Optional[ParamSpace]) -> Optional[str]:
+    """The problem of a fixed value, or of a space's values, against the parameter's range."""
+    if space is not None:
+        if space.kind == "choice":
+            values = list(space.value)
+        elif space.kind in ("uniform", "loguniform", "int", "quniform"):
+            values = list(space.value[:2])
+        else:
+            values = [space.value]
+    else:
+        values = [value]
+    for v in values:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            problem = bound.problem(float(v))
+            if problem:
+                return problem
+    return None
 
 
 def candidates(config) -> list[Candidate]:

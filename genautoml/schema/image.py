@@ -14,7 +14,7 @@ class ImageData(Strict):
     source: str = "builtin:digits"
     test_fraction: float = Field(0.2, gt=0, lt=1)
     #: resize every image to (height, width); required when a folder holds mixed sizes
-    image_size: Optional[tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]]] = None
+    image_size: Optional[tuple[Annotated[int, Field(gt=0, le=4096)], Annotated[int, Field(gt=0, le=4096)]]] = None
     #: use at most this many examples (a seeded random subset), for quick experiments
     max_examples: Optional[Annotated[int, Field(gt=0)]] = None
 
