@@ -78,8 +78,9 @@ def test_sample_with_prompt_prints_and_writes(text_run, tmp_path):
 
 def test_bad_sample_options(text_run, tmp_path):
     run_dir, _ = text_run
-    result = invoke("sample", run_dir, "-n", 1, "--temperature", 0, "--out", tmp_path)
-    assert result.exit_code == 2 and "--temperature: expected a positive number" in result.output
+    for bad in (0, "nan", "inf", -1):
+        result = invoke("sample", run_dir, "-n", 1, "--temperature", bad, "--out", tmp_path)
+        assert result.exit_code == 2 and "--temperature: expected a positive finite number" in result.output
 
 
 def test_evaluate_text_run_and_samples(text_run):

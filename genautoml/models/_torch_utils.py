@@ -123,8 +123,8 @@ def categorical(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
 def temper(probs: torch.Tensor, temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
     """Next-token probabilities (..., V) reshaped for sampling: only the ``top_k`` most
     likely kept, then sharpened (temperature < 1) or flattened (> 1); rows sum to one."""
-    if temperature <= 0:
-        raise ValueError(f"temperature: expected a positive number, got {temperature}")
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature: expected a positive finite number, got {temperature}")
     if top_k is not None and top_k < probs.shape[-1]:
         kth = probs.topk(top_k, dim=-1).values[..., -1:]
         probs = torch.where(probs >= kth, probs, torch.zeros_like(probs))

@@ -4,6 +4,7 @@ tokens from the family's ``generate``."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Optional
 
 from genautoml.errors import ConfigError
@@ -27,8 +28,8 @@ def generate_text(model, representation: TextRepresentation, n: int, generator: 
     """
     import torch
 
-    if temperature <= 0:
-        raise ConfigError(f"--temperature: expected a positive number, got {temperature}")
+    if not (math.isfinite(temperature) and temperature > 0):  # nan and inf compare as no number should
+        raise ConfigError(f"--temperature: expected a positive finite number, got {temperature}")
     if top_k is not None and top_k < 1:
         raise ConfigError(f"--top-k: expected at least 1, got {top_k}")
     if length is None and not prompt and temperature == 1.0 and top_k is None:
