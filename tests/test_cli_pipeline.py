@@ -270,3 +270,15 @@ def test_a_changed_setting_reruns_only_the_stages_that_read_it(finished_run, tmp
     (moved,) = (run_dir / "superseded").iterdir()
     assert sorted(p.name for p in moved.iterdir()) == ["metrics.json", "model", "samples"]
     assert json.loads((run_dir / "metrics.json").read_text())["training"]["max_epochs"] == 5
+
+
+def test_evaluate_refuses_samples_it_cannot_score_honestly(finished_run, tmp_path):
+    _, run_dir, _ = finished_run
+    one = tmp_path / "one.npy"
+    np.save(one, np.random.default_rng(0).random((1, 8, 8, 1), dtype=np.float32))
+    result = invoke("evaluate", run_dir, "--samples", one)
+    assert result.exit_code == 2 and "holds 1 sample; the statistics need at least 2" in result.output
+    other_size = tmp_path / "big.npy"
+    np.save(other_size, np.random.default_rng(0).random((9, 16, 16, 1), dtype=np.float32))
+    result = invoke("evaluate", run_dir, "--samples", other_size)
+    assert result.exit_code == 2 and "16x16 pixels, the data's 8x8" in result.output

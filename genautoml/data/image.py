@@ -372,11 +372,13 @@ class ImageModality(Modality):
         if npy.exists():
             images = _load_array(npy)
         elif folder.is_dir():
-            images = _load_folder(folder, tuple(like.shape[1:3]))
+            images = _load_folder(folder, None)
         else:
             raise DataError(f"--samples: {folder}: expected a folder of images, samples.npy or a .npy file")
         if images.shape[1:3] != like.shape[1:3]:
-            images = _resize(images, like.shape[1:3])
+            # Not resized quietly: resampling changes every statistic the samples are scored by.
+            raise DataError(f"--samples: {folder}: the images are {images.shape[1]}x{images.shape[2]} pixels, the "
+                            f"data's {like.shape[1]}x{like.shape[2]}; give samples of the data's size")
         if images.shape[3] != like.shape[3]:
             images = images.mean(axis=3, keepdims=True) if like.shape[3] == 1 else np.repeat(images, 3, axis=3)
         return images.astype(np.float32)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from genautoml.errors import RunDirError
+from genautoml.errors import DataError, RunDirError
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.dataset import load_dataset
 from genautoml.pipeline.resolve import load_resolved
+from genautoml.words import count
 
 
 def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: Optional[int] = None) -> dict[str, Any]:
@@ -44,6 +45,9 @@ def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: Optional[int] = N
     model, representation, description = checkpoint.load(run_dir, modality) if trained else (None, None, None)
     if samples_dir is not None:
         generated = modality.read_samples(Path(samples_dir), like=heldout)
+        if modality.count(generated) < 2:
+            raise DataError(f"--samples: {samples_dir} holds {count(modality.count(generated), 'sample')}; "
+                            "the statistics need at least 2")
         scored = modality.score_samples(heldout, generated, train,
                                         [name for name, m in metrics.items() if m.kind == "samples"])
         source = str(samples_dir)
