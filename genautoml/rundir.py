@@ -85,7 +85,7 @@ class RunDir:
     # ---- lock ---------------------------------------------------------------------------
     @contextmanager
     def locked(self) -> Iterator["RunDir"]:
-        self.path.mkdir(parents=True, exist_ok=True)
+        self._check_usable()
         lock = self.path / ".lock"
         me = os.getpid()
         for _ in range(3):
@@ -117,6 +117,21 @@ class RunDir:
                 lock.unlink(missing_ok=True)
             return
         raise RunDirError(f"{self.path}: could not take the lock {lock}")
+
+    def _check_usable(self) -> None:
+        """Make the folder; a path that is a file, or a folder this user cannot write, is bad
+        input (exit 2, one line), found before anything is written."""
+        for parent in [self.path, *self.path.parents]:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise RunDirError(f"--run-dir: {parent} is a file; expected a folder")
+                break
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except PermissionError:
+            raise RunDirError(f"--run-dir: {self.path} cannot be made here (permission denied)") from None
+        if not os.access(self.path, os.W_OK | os.X_OK):
+            raise RunDirError(f"--run-dir: {self.path} is not writable; choose another --run-dir")
 
     # ---- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:

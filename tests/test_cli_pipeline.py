@@ -282,3 +282,13 @@ def test_evaluate_refuses_samples_it_cannot_score_honestly(finished_run, tmp_pat
     np.save(other_size, np.random.default_rng(0).random((9, 16, 16, 1), dtype=np.float32))
     result = invoke("evaluate", run_dir, "--samples", other_size)
     assert result.exit_code == 2 and "16x16 pixels, the data's 8x8" in result.output
+
+
+def test_a_run_dir_that_is_a_file_is_bad_input(finished_run, tmp_path):
+    config, _, _ = finished_run
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    for run_dir in (a_file, a_file / "run"):
+        result = invoke("cv", config, "--run-dir", run_dir)
+        assert result.exit_code == 2 and f"--run-dir: {a_file} is a file; expected a folder" in result.output
+    assert a_file.read_text() == "mine"
