@@ -257,3 +257,15 @@ def test_byte_symbols_match_the_tokenizer():
         assert tokenizer.decode([i]) == text
         checked += 1
     assert checked > 200
+
+
+def test_a_source_that_never_ends_is_refused(tmp_path):
+    import os
+
+    from genautoml.data.text.io import read_text
+    from genautoml.errors import DataError
+
+    link = tmp_path / "endless.txt"
+    os.symlink("/dev/zero", link)
+    with pytest.raises(DataError, match="not a regular file"):
+        read_text(link)

@@ -28,6 +28,10 @@ def _decode_utf8(data: bytes, where: str) -> str:
 
 
 def read_text(path: Path) -> str:
+    """A regular file's text. A device or a pipe (a link to /dev/zero never ends) is refused:
+    reading it whole would fill the memory."""
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file (a device, a pipe or a broken link); expected a text file")
     return _decode_utf8(path.read_bytes(), str(path))
 
 
