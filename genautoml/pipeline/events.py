@@ -29,6 +29,18 @@ class TrialProgress:
     per_family: Optional[dict[str, float]] = None  # best figure of each family so far
 
 
+@dataclass(frozen=True)
+class EpochProgress:
+    """Training under way: where a trial (or the final training) stands after an epoch."""
+
+    label: str  # the family, or what is being trained
+    epoch: int
+    epochs: Optional[int] = None  # planned, when known
+    fold: Optional[int] = None  # counted from 0
+    folds: Optional[int] = None
+    figure: Optional[float] = None  # the last scored figure, if this epoch was scored
+
+
 class Events(Protocol):
     def stage(self, name: str, detail: str = "") -> None:
         """A stage starts (``detail``: what it will do)."""
@@ -41,6 +53,9 @@ class Events(Protocol):
 
     def trial(self, progress: TrialProgress) -> None:
         """A trial (or a cv family, or a representation) finished."""
+
+    def epoch(self, progress: EpochProgress) -> None:
+        """An epoch of training ended (a view shows some of them, so long work is not silent)."""
 
     def result(self, stage: str, artifact: dict[str, Any]) -> None:
         """A stage's artifact, written or found up to date."""
@@ -59,6 +74,9 @@ class Silent:
         pass
 
     def trial(self, progress: TrialProgress) -> None:
+        pass
+
+    def epoch(self, progress: EpochProgress) -> None:
         pass
 
     def result(self, stage: str, artifact: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Optional
 import numpy as np
 
 from genautoml.errors import TrialDiverged
+from genautoml.pipeline.events import EpochProgress
 from genautoml.pipeline.trial import Scorer, capped, selection_metric
 
 
@@ -125,6 +126,9 @@ class _Checks:
 
     def report(self, epoch: int) -> None:
         self._check(epoch)
+        if self.events is not None:
+            last = self.log.checks[-1][1] if self.log.checks else None
+            self.events.epoch(EpochProgress("final training", epoch, self.log.max_epochs, figure=last))
         # Counted from the start of training, yet it never cuts the tuned epochs: the first
         # check (and so the first state worth keeping) comes right after them.
         budget = self.time_limit

@@ -7,6 +7,7 @@ from typing import Any, Optional
 import numpy as np
 
 from genautoml.pipeline.context import Context
+from genautoml.pipeline.events import EpochProgress
 from genautoml.pipeline.trial import run_trial, selection_metric
 from genautoml.records import TrialRecord, TrialRequest
 
@@ -25,7 +26,18 @@ def metric(ctx: Context):
 
 
 def score(ctx: Context, request: TrialRequest, *, stopper=None, deadline: Optional[float] = None) -> TrialRecord:
-    return run_trial(ctx.config, ctx.dataset, request, device=ctx.device, stopper=stopper, deadline=deadline)
+    return run_trial(ctx.config, ctx.dataset, request, device=ctx.device, stopper=stopper, deadline=deadline,
+                     observe=epoch_observer(ctx, request))
+
+
+def epoch_observer(ctx: Context, request: TrialRequest):
+    """Tells ``ctx.events`` of every epoch of ``request``'s training (a progress display)."""
+    planned, folds = request.params.get("epochs"), len(request.folds)
+
+    def observe(fold: int, epoch: int, figure: Optional[float]) -> None:
+        ctx.events.epoch(EpochProgress(request.family, epoch, planned, request.folds.index(fold), folds, figure))
+
+    return observe
 
 
 def spread(record: TrialRecord, name: str) -> Optional[float]:

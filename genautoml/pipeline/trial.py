@@ -139,16 +139,22 @@ def train_and_score(
     return model, metrics
 
 
+#: told (fold, epoch, figure or None) after every epoch of a trial, for progress displays
+EpochObserver = Callable[[int, int, Optional[float]], None]
+
+
 def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", stopper=None,
-              deadline: Optional[float] = None) -> TrialRecord:
-    """Train and score ``request`` on each of its folds; never raises for a bad trial."""
+              deadline: Optional[float] = None, observe: Optional[EpochObserver] = None) -> TrialRecord:
+    """Train and score ``request`` on each of its folds; never raises for a bad trial.
+    ``observe`` only watches (it runs in the process that trains)."""
     selection = selection_metric(config, dataset.modality)
     started = time.perf_counter()
     record = TrialRecord(id=request.trial_id, stage=request.stage, family=request.family, params=request.params,
                          feature=request.feature, seed=derive_seed(config.seed, request.stage, request.trial_id))
     try:
         for fold in request.folds:
-            _run_fold(config, dataset, request, record, fold, stopper=stopper, deadline=deadline, device=device)
+            _run_fold(config, dataset, request, record, fold, stopper=stopper, deadline=deadline, device=device,
+                      observe=observe)
     except TrialPruned as exc:
         record.status, record.error = Status.PRUNED, str(exc)
     except TrialTimeout as exc:
@@ -168,7 +174,7 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
 
 
 def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold: int, *, stopper,
-              deadline: Optional[float], device: str) -> None:
+              deadline: Optional[float], device: str, observe: Optional[EpochObserver] = None) -> None:
     """Train and score one fold into a new ``FoldRecord`` of ``record``; raises to end the trial."""
     from genautoml.models.registry import get_family
 
@@ -181,6 +187,8 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
 
     def on_epoch(epoch: int, figure: Optional[float]) -> None:
         fold_record.epochs = epoch
+        if observe is not None:
+            observe(fold, epoch, figure)
         if figure is not None:
             fold_record.curve.append([epoch, figure])
             if stopper is not None:
@@ -204,13 +212,14 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
 
 
 def run_trial_after(config, dataset, request: TrialRequest, history: list[TrialRecord], *,
-                    device: str = "cpu", deadline: Optional[float] = None) -> TrialRecord:
+                    device: str = "cpu", deadline: Optional[float] = None,
+                    observe: Optional[EpochObserver] = None) -> TrialRecord:
     """``run_trial`` with the early-stopping rule set against ``history`` (earlier trials)."""
     from genautoml.search.stopping import stopper_for
 
     direction = selection_metric(config, dataset.modality).direction
     stopper = stopper_for(config, direction, history, request.family, request.trial_id)
-    return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline)
+    return run_trial(config, dataset, request, device=device, stopper=stopper, deadline=deadline, observe=observe)
 
 
 def trial_figure(record: TrialRecord, metric: str) -> Optional[float]:

@@ -16,7 +16,7 @@ from genautoml.pipeline.cv import scalable
 from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.guard import separable
 from genautoml.pipeline.resolve import candidates
-from genautoml.pipeline.scoring import default_feature, metric, score
+from genautoml.pipeline.scoring import default_feature, epoch_observer, metric, score
 from genautoml.pipeline.trial import WorkerTrial, run_trial_after
 from genautoml.records import Status, TrialRecord, TrialRequest, best_per_family, ranked
 from genautoml.schema.space import ParamSpace
@@ -113,7 +113,8 @@ def _executor(ctx: Context, records: list[TrialRecord]):
         return ProcessPool(worker, search.parallel, history=lambda: records)
 
     def here(request: TrialRequest, deadline, history) -> TrialRecord:
-        return run_trial_after(ctx.config, ctx.dataset, request, history, device=ctx.device, deadline=deadline)
+        return run_trial_after(ctx.config, ctx.dataset, request, history, device=ctx.device, deadline=deadline,
+                               observe=epoch_observer(ctx, request))
 
     return sequential(here, history=lambda: records)
 

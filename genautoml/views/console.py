@@ -13,10 +13,12 @@ from typing import Any, Iterable, Optional, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from genautoml.pipeline.events import TrialProgress
+from genautoml.pipeline.events import EpochProgress, TrialProgress
 
 #: columns of output that is not a terminal (a log file, a pipe, CI)
 LOG_WIDTH = 250
+#: seconds of silence, on a terminal and in a log, before a progress line says what trains
+HEARTBEAT = {True: 3.0, False: 10.0}
 
 
 def fmt(value: Any) -> str:
@@ -36,15 +38,18 @@ class ConsoleView:
             self.console.width = LOG_WIDTH
         self.quiet = quiet
         self.started = time.time()
+        self.last_line = time.monotonic()  # when anything was last printed
 
     # ---- Events ---------------------------------------------------------------------
     def stage(self, name: str, detail: str = "") -> None:
         if not self.quiet:
             self.console.rule(f"[bold]{name}[/bold] {detail}".strip(), align="left")
+            self.last_line = time.monotonic()
 
     def note(self, message: str) -> None:
         if not self.quiet:
             self.console.print(message, markup=False)
+            self.last_line = time.monotonic()
 
     def warn(self, message: str) -> None:
         self.console.print(f"warning: {message}", style="yellow", markup=False)
@@ -52,6 +57,14 @@ class ConsoleView:
     def trial(self, progress: TrialProgress) -> None:
         if not self.quiet:
             self.console.print(trial_line(progress, time.time() - self.started), markup=False)
+            self.last_line = time.monotonic()
+
+    def epoch(self, progress: EpochProgress) -> None:
+        """A progress line when nothing was printed for a while (training is long and quiet)."""
+        if self.quiet or time.monotonic() - self.last_line < HEARTBEAT[self.console.is_terminal]:
+            return
+        self.console.print(epoch_line(progress, time.time() - self.started), markup=False, style="dim")
+        self.last_line = time.monotonic()
 
     def result(self, stage: str, artifact: dict[str, Any]) -> None:
         """A stage's result, as each stage finishes (not with --quiet: see ``show``)."""
@@ -72,6 +85,14 @@ class ConsoleView:
         for row in rows:
             table.add_row(*[fmt(v) for v in row])
         self.console.print(table)
+
+
+def epoch_line(progress: EpochProgress, elapsed: float) -> str:
+    """``  ... gan, fold 2/3: epoch 40 of 120 (last scored 1.23) | 57s``."""
+    fold = f", fold {progress.fold + 1}/{progress.folds}" if progress.fold is not None and progress.folds else ""
+    of = f" of {progress.epochs}" if progress.epochs else ""
+    scored = f" (last scored {fmt(progress.figure)})" if progress.figure is not None else ""
+    return f"  ... {progress.label}{fold}: epoch {progress.epoch}{of}{scored} | {elapsed:.0f}s"
 
 
 def trial_line(progress: TrialProgress, elapsed: float) -> str:
