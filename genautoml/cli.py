@@ -36,7 +36,8 @@ _state = {"debug": bool(os.environ.get("GENAUTOML_DEBUG"))}
 ConfigArg = typer.Argument(..., help="Experiment config (YAML).", show_default=False)
 RunDirOpt = typer.Option(None, "--run-dir", help="Run directory (default: runs/<name>).")
 SetOpt = typer.Option(None, "--set", help="Override a config key: --set search.max_trials=10 (repeatable).")
-ForceOpt = typer.Option(False, "--force", help="Start over when the run directory holds a different config.")
+ForceOpt = typer.Option(False, "--force", help="When the run directory holds a different config, rerun the "
+                        "stages that read what changed (their old results go to superseded/).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only results and errors.")
 JsonOpt = typer.Option(False, "--json", help="Print the result as JSON on stdout (progress goes to stderr).")
 
@@ -232,6 +233,7 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
 @app.command()
 def sample(
     run_dir: Path = typer.Argument(..., help="A trained run directory.", show_default=False),
+    # the ceiling is pipeline/sample.py's MAX_SAMPLES (not imported here: --help stays instant)
     n: int = typer.Option(64, "-n", min=1, max=10_000, help="How many samples (at most 10 000)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: RUN_DIR/sampled; "
                                        "a folder holding other files is refused unless --overwrite)."),
