@@ -119,7 +119,8 @@ def run(configs: list[tuple[str, Path, list[str]]], budget_cap: float | None) ->
         training = result.get("training", {})
         epochs = (f"{training['best_epoch']} of {training['epochs_run']} (tuned {training['tuned_epochs']})"
                   if training.get("extended") else result["params"].get("epochs"))
-        rows = [{"model": f"genautoml: {result['family']} (tuned, {ctx.artifact('features')['chosen_label']})",
+        source = ctx.artifact("tune")["chosen"]["source"]  # "tuned", or "cv defaults" when tuning found no better
+        rows = [{"model": f"genautoml: {result['family']} ({source}, {ctx.artifact('features')['chosen_label']})",
                  "figure": result["figure"], "seconds": watch.seconds, "epochs": epochs}]
         floor = floor_row(ctx, result)
         if ctx.config.data.modality == "image":
