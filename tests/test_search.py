@@ -58,7 +58,7 @@ def search(config, records, store=None, stop_after=None, run_one=synthetic, budg
 
     budget = budget or Budget(config.search.max_trials, config.search.time_budget, None)
     try:
-        trial = sequential(lambda request, deadline, history: run_one(request, deadline), lambda: records)
+        trial = sequential(lambda request, deadline, history: run_one(request, deadline))
         return run_search(config, SPACE, {}, records, trial, on_record, budget, MINIMIZE)
     except KeyboardInterrupt:
         return "interrupted"
@@ -349,3 +349,33 @@ def test_what_hyperopt_is_told_of_each_trial():
     assert [r.get("loss") for r in state.trials.results] == [0.5, None, 0.25]
     _, point = state.suggest(3, "tpe", seed=3, n_startup=1)  # TPE models the two results
     assert point["family"] == "vae" and 0.0 <= point["params"]["lr"] <= 1.0
+
+
+def test_a_resumed_half_block_is_judged_against_the_same_history():
+    """Trials of one parallel block are stopped (or not) against the blocks before it: a
+    block resumed with one of its trials already finished must not show that trial to the
+    others, or pruning could differ from the uninterrupted run."""
+    config = make_config(max_trials=6, parallel=2)
+    seen: dict[int, list[int]] = {}
+
+    def run_batch(requests, done, history):
+        for request, _ in requests:
+            seen[request.trial_id] = sorted(r.id for r in history)
+            done(synthetic(request, None))
+
+    finished: list[TrialRecord] = []
+    run_search(config, SPACE, {}, finished, run_batch, lambda r: None, Budget(4, None, None), MINIMIZE, parallel=2)
+    uninterrupted = dict(seen)
+    # Resume with trial 2 of block [2, 3] finished and trial 3 missing.
+    seen.clear()
+    resumed = [r for r in finished if r.id <= 2]
+    run_search(config, SPACE, {}, resumed, run_batch, lambda r: None, Budget(4, None, None), MINIMIZE, parallel=2)
+    assert seen == {3: [0, 1]} and uninterrupted[3] == [0, 1]
+
+
+def test_a_resumed_parallel_search_counts_wall_time_not_the_sum_of_trials():
+    from genautoml.search.tuner import wall_seconds
+
+    records = [record({"id": i, "status": "ok", "seconds": s}) for i, s in enumerate([3.0, 5.0, 2.0, 1.0, 4.0])]
+    assert wall_seconds(records, parallel=2) == 5.0 + 2.0 + 4.0  # blocks [0, 1], [2, 3], [4]
+    assert wall_seconds(records, parallel=1) == 15.0

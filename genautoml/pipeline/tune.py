@@ -22,7 +22,7 @@ from genautoml.records import Status, TrialRecord, TrialRequest, best_per_family
 from genautoml.schema.space import ParamSpace
 from genautoml.search.executors import ProcessPool, sequential
 from genautoml.search.store import TrialStore
-from genautoml.search.tuner import Budget, run_search
+from genautoml.search.tuner import Budget, run_search, wall_seconds
 
 
 def carried_families(ctx: Context, cv: dict[str, Any]) -> list[str]:
@@ -63,14 +63,14 @@ def run(ctx: Context) -> dict[str, Any]:
     records = [r for r in store.load() if r.stage == "tune"]
     if records:
         ctx.events.note(f"resuming: {len(records)} finished trials read from {store.path}")
-    earlier_seconds = sum(r.seconds for r in records)  # spent by earlier sessions
+    earlier_seconds = wall_seconds(records, search.parallel)  # spent by earlier sessions
     started = time.perf_counter()
 
     def on_record(record: TrialRecord) -> None:
         store.append(record)
         ctx.events.trial(_progress(ctx, record, records))
 
-    executor = _executor(ctx, records)
+    executor = _executor(ctx)
     try:
         stopped_by = run_search(
             ctx.config, space, default_feature(ctx), records, executor, on_record,
@@ -99,7 +99,7 @@ def _rescoring_time(ctx: Context, cv: dict[str, Any]):
     return reserve
 
 
-def _executor(ctx: Context, records: list[TrialRecord]):
+def _executor(ctx: Context):
     """Where the trials run: here, in a pool of worker processes, or on Ray."""
     search = ctx.config.search
     if search.executor == "ray":
@@ -107,23 +107,23 @@ def _executor(ctx: Context, records: list[TrialRecord]):
 
         worker = WorkerTrial(ctx.config, ctx.base_dir, device="cuda" if search.resources.gpu > 0 else "cpu",
                              threads=max(1, int(search.resources.cpu)))
-        return RayExecutor(search, worker, history=lambda: records)
+        return RayExecutor(search, worker)
     if search.parallel > 1:
         worker = WorkerTrial(ctx.config, ctx.base_dir, device=ctx.device, threads=search.threads)
-        return ProcessPool(worker, search.parallel, history=lambda: records)
+        return ProcessPool(worker, search.parallel)
 
     def here(request: TrialRequest, deadline, history) -> TrialRecord:
         return run_trial_after(ctx.config, ctx.dataset, request, history, device=ctx.device, deadline=deadline,
                                observe=epoch_observer(ctx, request))
 
-    return sequential(here, history=lambda: records)
+    return sequential(here)
 
 
 def _progress(ctx: Context, record: TrialRecord, records: list[TrialRecord]) -> TrialProgress:
     search = ctx.config.search
     remaining, budget = None, ctx.budget("tune")
     if budget is not None:
-        remaining = max(0.0, budget - sum(r.seconds for r in records))
+        remaining = max(0.0, budget - wall_seconds(records, search.parallel))
     best = ranked(records)[0]
     return TrialProgress(
         record, len(records), search.max_trials, best if best.ok else None, remaining=remaining,

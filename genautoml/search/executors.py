@@ -20,16 +20,20 @@ from genautoml.search.stopping import curves_only
 
 #: ``trial(request, deadline, history) -> record``
 TrialFunction = Callable[[TrialRequest, Optional[float], list[TrialRecord]], TrialRecord]
-#: ``run_batch([(request, deadline), ...], done)``: runs a block, calling ``done(record)`` as each ends
-RunBatch = Callable[[list[tuple[TrialRequest, Optional[float]]], Callable[[TrialRecord], None]], None]
+#: ``run_batch([(request, deadline), ...], done, history)``: runs a block, calling
+#: ``done(record)`` as each ends; every trial of the block is stopped (or not) against the
+#: same ``history``, the trials of the blocks before it, whatever finished since (so a
+#: resumed half-block decides as the uninterrupted one did)
+RunBatch = Callable[[list[tuple[TrialRequest, Optional[float]]], Callable[[TrialRecord], None], list[TrialRecord]],
+                    None]
 
 
-def sequential(trial: TrialFunction, history: Callable[[], list[TrialRecord]]) -> RunBatch:
+def sequential(trial: TrialFunction) -> RunBatch:
     """The plain executor: one trial after another, in this process."""
 
-    def run_batch(requests, done) -> None:
+    def run_batch(requests, done, history) -> None:
         for request, deadline in requests:
-            done(trial(request, deadline, history()))
+            done(trial(request, deadline, history))
 
     return run_batch
 
@@ -37,17 +41,15 @@ def sequential(trial: TrialFunction, history: Callable[[], list[TrialRecord]]) -
 class ProcessPool:
     """A pool of ``parallel`` worker processes, used as a ``run_batch`` callable."""
 
-    def __init__(self, trial: TrialFunction, parallel: int, history: Callable[[], list[TrialRecord]]):
+    def __init__(self, trial: TrialFunction, parallel: int):
         import multiprocessing
 
         # spawn: a fresh interpreter per worker; forking a process that already ran torch is unsafe.
         self.pool = ProcessPoolExecutor(max_workers=parallel, mp_context=multiprocessing.get_context("spawn"))
         self.trial = trial
-        self.history = history
 
-    def __call__(self, requests, done) -> None:
-        # Every trial of a block sees the same history: the trials of the blocks before it.
-        history = curves_only(self.history())
+    def __call__(self, requests, done, history) -> None:
+        history = curves_only(history)  # what the stopping rule reads: cheaper to send
         pending = {self.pool.submit(self.trial, request, deadline, history) for request, deadline in requests}
         try:
             while pending:

@@ -9,8 +9,6 @@ the config in each worker, so the data path must be one every node can read.
 
 from __future__ import annotations
 
-from typing import Callable
-
 from genautoml.errors import ConfigError
 from genautoml.records import TrialRecord
 from genautoml.search.executors import TrialFunction
@@ -20,7 +18,7 @@ from genautoml.search.stopping import curves_only
 class RayExecutor:
     """A ``run_batch`` callable that runs each trial of a block as a Ray task."""
 
-    def __init__(self, search, trial: TrialFunction, history: Callable[[], list[TrialRecord]]):
+    def __init__(self, search, trial: TrialFunction):
         """``search``: the config's ``search`` section (address and resources per trial)."""
         import ray
 
@@ -37,10 +35,9 @@ class RayExecutor:
         self.ray = ray
         self.task = ray.remote(num_cpus=search.resources.cpu, num_gpus=search.resources.gpu)(_call)
         self.trial = trial
-        self.history = history
 
-    def __call__(self, requests, done) -> None:
-        history = curves_only(self.history())
+    def __call__(self, requests, done, history) -> None:
+        history = curves_only(history)
         pending = [self.task.remote(self.trial, request, deadline, history) for request, deadline in requests]
         try:
             while pending:

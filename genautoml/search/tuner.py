@@ -113,11 +113,11 @@ def run_search(
     trials of the blocks before it, each with its own derived seed, so the suggestions do
     not depend on which trial of a block finishes first, and a resume (``records`` read
     back from ``trials.jsonl``) re-suggests exactly the trials still missing.
-    ``run_batch(requests, done)`` must call ``done(record)`` as each trial finishes;
+    ``run_batch(requests, done, history)`` must call ``done(record)`` as each trial finishes;
     ``on_record`` must persist the record before returning.
     """
     finished = {r.id: r for r in records}
-    spent = sum(r.seconds for r in records)
+    spent = wall_seconds(records, parallel)
     started = time.time()
     block_start = 0
     while True:
@@ -144,8 +144,18 @@ def run_search(
             records.append(record)
             on_record(record)
 
-        run_batch(requests, done)
+        run_batch(requests, done, earlier)
         block_start += parallel
+
+
+def wall_seconds(records: list[TrialRecord], parallel: int) -> float:
+    """The wall time finished trials took: the trials of a block run side by side, so each
+    block took what its slowest trial took (a resumed search must not count them twice)."""
+    slowest: dict[int, float] = {}
+    for record in records:
+        block = record.id // parallel
+        slowest[block] = max(slowest.get(block, 0.0), record.seconds)
+    return sum(slowest.values())
 
 
 def min_points(families: dict[str, dict[str, ParamSpace]]) -> dict[str, int]:
