@@ -84,7 +84,7 @@ def test_stops_after_patience_and_restores_the_best_state(drifting):
 
 
 def test_never_fewer_than_the_tuned_epochs_and_at_most_max_epochs(drifting):
-    _, log = extend(drifting, {"epochs": 8, "best": 1000}, max_epochs=12, patience=10)
+    _, log = extend(drifting, {"epochs": 8, "best": 20}, max_epochs=12, patience=10)
     assert log.check_every == 2 and [int(e) for e, _ in log.checks] == [8, 10, 12]
     assert log.epochs_run == 12 and log.stopped_by == "max_epochs" and log.best_epoch == 12
     _, log = extend(drifting, {"epochs": 8, "best": 1000}, max_epochs=3)

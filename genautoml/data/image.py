@@ -272,7 +272,8 @@ def snap(values: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
     if len(grid) == 0:
         return values
     midpoints = (grid[1:] + grid[:-1]) / 2
-    return grid[torch.bucketize(values, midpoints)]
+    # NaN stays NaN: a model that diverged must still be seen to have (it fails its trial).
+    return torch.where(torch.isnan(values), values, grid[torch.bucketize(values, midpoints)])
 
 
 # ---- samples ---------------------------------------------------------------------------

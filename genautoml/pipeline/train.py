@@ -48,13 +48,21 @@ def run(ctx: Context) -> dict[str, Any]:
         "torch": torch.__version__,
     }
     checkpoint.save(ctx.run / "model", model, representation, description)
-    if ctx.config.train.samples:
-        generator = torch.Generator().manual_seed(derive_seed(ctx.config.seed, "train-samples"))
-        samples = representation.decode(model.sample(ctx.config.train.samples, generator))
-        modality.write_samples(samples, ctx.run / "samples")
-    selection = metric(ctx)
+    _write_samples(ctx, model, representation)
+    artifact = _artifact(ctx, family, params, feature_json, representation, metrics, seed)
+    artifact["seconds"] = round(seconds, 2)
+    # How the final model was trained: extended (with its validation checks) or as tuned.
+    artifact["training"] = extension.to_json() if extension is not None else {"extended": False, "reason": why_not}
+    ctx.run.write_json("metrics.json", artifact)
+    return artifact
+
+
+def _artifact(ctx: Context, family: str, params: dict[str, Any], feature_json: dict[str, Any], representation,
+              metrics: dict[str, float], seed: int) -> dict[str, Any]:
+    """metrics.json's figures: the test metrics beside their real-data floor, at the sizes scored."""
+    modality, dataset, selection = ctx.modality, ctx.dataset, metric(ctx)
     test = capped(ctx.config, modality, dataset.test_raw(), seed)
-    artifact = {
+    return {
         "key": ctx.stage_key("train"),
         "split": "test",
         "test_examples": int(len(dataset.test_index)),
@@ -70,12 +78,15 @@ def run(ctx: Context) -> dict[str, Any]:
         # real training examples scored as samples against the same held-out examples
         "floor": real_data_floor(modality, representation, test, dataset.train_raw(), seed),
         "directions": {name: m.direction for name, m in modality.metrics().items()},
-        "seconds": round(seconds, 2),
-        # How the final model was trained: extended (with its validation checks) or as tuned.
-        "training": extension.to_json() if extension is not None else {"extended": False, "reason": why_not},
     }
-    ctx.run.write_json("metrics.json", artifact)
-    return artifact
+
+
+def _write_samples(ctx: Context, model, representation) -> None:
+    """``train.samples`` samples of the final model into samples/ (none when it is 0)."""
+    if ctx.config.train.samples:
+        generator = torch.Generator().manual_seed(derive_seed(ctx.config.seed, "train-samples"))
+        samples = representation.decode(model.sample(ctx.config.train.samples, generator))
+        ctx.modality.write_samples(samples, ctx.run / "samples")
 
 
 def _fit_and_score(ctx: Context, family_cls, params: dict[str, Any], representation, seed: int):
