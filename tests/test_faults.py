@@ -56,19 +56,25 @@ def test_kill_9_then_resume_equals_uninterrupted(uninterrupted, tmp_path, kill_a
     assert final[: len(survived)] == comparable(survived)  # finished trials kept, not rerun
 
 
+def interrupt(config, run_dir, sent: int, exit_code: int) -> str:
+    """Start tune, send ``sent`` after two finished trials; check that the process ended as
+    an interrupted run should (``exit_code``, no traceback, lock released, manifest says
+    interrupted) and return what it printed on stderr."""
+    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
+    wait_for_trials(run_dir, 2, process)
+    process.send_signal(sent)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == exit_code, stderr
+    assert "Traceback" not in stderr and not (run_dir / ".lock").exists()
+    assert json.loads((run_dir / "manifest.json").read_text())["stages"]["tune"]["status"] == "interrupted"
+    return stderr
+
+
 def test_ctrl_c_exits_130_and_says_how_to_resume(uninterrupted, tmp_path):
     config, reference = uninterrupted
     run_dir = tmp_path / "run"
-    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
-    wait_for_trials(run_dir, 2, process)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
-    assert "interrupted" in stderr and "resume with: genautoml tune" in stderr
-    assert "Traceback" not in stderr
-    assert not (run_dir / ".lock").exists()
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["stages"]["tune"]["status"] == "interrupted"
+    stderr = interrupt(config, run_dir, signal.SIGINT, 130)
+    assert "interrupted: finished work is saved; resume with: genautoml tune" in stderr
     # The hint is the command to paste: the same run directory (a run elsewhere would start
     # over), quoted for the shell, and no --force.
     hint = shlex.split(stderr.split("resume with: ", 1)[1].strip())
@@ -82,14 +88,8 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(uninterrupted, tmp_path):
 def test_sigterm_ends_like_ctrl_c_with_exit_143(uninterrupted, tmp_path):
     config, reference = uninterrupted
     run_dir = tmp_path / "run"
-    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
-    wait_for_trials(run_dir, 2, process)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 143
+    stderr = interrupt(config, run_dir, signal.SIGTERM, 143)
     assert "terminated (SIGTERM): finished work is saved; resume with: genautoml tune" in stderr
-    assert "Traceback" not in stderr and not (run_dir / ".lock").exists()
-    assert json.loads((run_dir / "manifest.json").read_text())["stages"]["tune"]["status"] == "interrupted"
     resumed = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0
     assert comparable(read_trials(run_dir)) == reference
