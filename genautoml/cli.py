@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x carries its own copy of click, whose exceptions are the ones raised
+    from typer._click import exceptions as click_errors
+except ImportError:  # older typer: click itself
+    from click import exceptions as click_errors
 
 from genautoml.pipeline.stages import STAGES
 
@@ -23,7 +30,31 @@ from genautoml.pipeline.stages import STAGES
 # (measured: a transformer step 2.0 s instead of 0.3 s); passive waiting costs nothing.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+class _OneLineUsageErrors(TyperGroup):
+    """A bad option value or a missing argument is bad input like any other: one ``error:``
+    line and exit 2, instead of click's usage block in a box."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            # Not standalone: click hands us its errors, and returns exit codes, instead of exiting.
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click_errors.NoArgsIsHelpError as exc:  # the help, not an error
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click_errors.ClickException as exc:
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) else "genautoml"
+            typer.echo(f"error: {exc.format_message()} (see: {where} -h)", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineUsageErrors,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
@@ -40,6 +71,12 @@ ForceOpt = typer.Option(False, "--force", help="When the run directory holds a d
                         "stages that read what changed (their old results go to superseded/).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Print only results and errors.")
 JsonOpt = typer.Option(False, "--json", help="Print the result as JSON on stdout (progress goes to stderr).")
+# Accepted before the command (``genautoml --debug search ...``) and after it alike.
+DebugOpt = typer.Option(False, "--debug", help="Show the traceback of an error.")
+
+
+#: paths ``sample`` prints one per line; past it, a count (10 000 audio clips are 10 000 files)
+PRINTED_PATHS = 20
 
 
 def _version(value: bool) -> None:
@@ -51,11 +88,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+def main(debug: bool = DebugOpt,
          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                       help="Print the version and exit.")) -> None:
-    if debug:
-        _state["debug"] = True
+    # Set on every invocation: commands run in one process (tests, notebooks) do not inherit it.
+    _state["debug"] = debug or bool(os.environ.get("GENAUTOML_DEBUG"))
 
 
 def _err(message: str) -> None:
@@ -69,8 +106,11 @@ def _terminate(signum, frame) -> None:
 
 
 @contextmanager
-def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
+def _errors(resume_hint: Optional[str] = None, debug: bool = False) -> Iterator[None]:
     from genautoml.errors import GenautomlError, Terminated
+
+    if debug:  # --debug after the command
+        _state["debug"] = True
 
     # SIGTERM ends a command the way Ctrl-C does (only the main thread may set a handler;
     # the previous one comes back afterwards, for callers that run commands in-process).
@@ -90,6 +130,14 @@ def _errors(resume_hint: Optional[str] = None) -> Iterator[None]:
         raise typer.Exit(143 if isinstance(exc, Terminated) else 130)
     except typer.Exit:
         raise
+    except PermissionError as exc:
+        # A file or folder this user may not read or write (a read-only run directory found
+        # mid-run, an unreadable data file): the user's setting to change, so bad input.
+        if _state["debug"]:
+            raise
+        _err(f"error: {exc.filename or exc}: permission denied; make it readable and writable for this user or "
+             "choose another path (files written before this are intact)")
+        raise typer.Exit(2)
     except OSError as exc:
         # A full disk or a failed write: finished files are intact (every write is atomic).
         if _state["debug"]:
@@ -126,13 +174,20 @@ def resume_command(command: str, config: Path, run_dir: Optional[Path], override
 def _view(quiet: bool, as_json: bool = False):
     """The console view; with ``--json`` it is quiet and writes to stderr, so that stdout
     holds the JSON alone."""
+    from genautoml.views.console import ConsoleView
+
+    if as_json:
+        return _stderr_view(quiet=True)
+    return ConsoleView(quiet=quiet)
+
+
+def _stderr_view(quiet: bool):
+    """A console view writing to stderr (stdout is kept for a command's output)."""
     from rich.console import Console
 
     from genautoml.views.console import ConsoleView
 
-    if as_json:
-        return ConsoleView(Console(highlight=False, soft_wrap=True, stderr=True), quiet=True)
-    return ConsoleView(quiet=quiet)
+    return ConsoleView(Console(highlight=False, soft_wrap=True, stderr=True), quiet=quiet)
 
 
 def _print_json(value: Any) -> None:
@@ -142,11 +197,11 @@ def _print_json(value: Any) -> None:
 
 
 def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]], force: bool,
-               quiet: bool, as_json: bool = False) -> None:
+               quiet: bool, as_json: bool = False, debug: bool = False) -> None:
     from genautoml.pipeline.context import claim_run_dir, open_context
     from genautoml.pipeline.runner import ensure
 
-    with _errors(resume_hint=resume_command(stage, config, run_dir, overrides, quiet)):
+    with _errors(resume_hint=resume_command(stage, config, run_dir, overrides, quiet), debug=debug):
         view = _view(quiet, as_json)
         ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
         with ctx.run.locked():
@@ -168,8 +223,8 @@ def _stage_command(name: str):
     """A Typer command running one stage (and the stages before it, when not up to date)."""
 
     def command(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-                force: bool = ForceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt) -> None:
-        _run_stage(name, config, run_dir, overrides, force, quiet, as_json)
+                force: bool = ForceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt, debug: bool = DebugOpt) -> None:
+        _run_stage(name, config, run_dir, overrides, force, quiet, as_json, debug)
 
     command.__name__ = name
     return command
@@ -180,9 +235,10 @@ def validate(
     config: Path = ConfigArg,
     overrides: Optional[List[str]] = SetOpt,
     show: bool = typer.Option(False, "--show", help="Print the resolved config with every default filled in."),
+    debug: bool = DebugOpt,
 ) -> None:
     """Check a config and print it resolved (--show)."""
-    with _errors():
+    with _errors(debug=debug):
         from genautoml.config import to_yaml
         from genautoml.pipeline.plan import as_comment
         from genautoml.pipeline.resolve import check_source, load_resolved, resolved_dict
@@ -202,9 +258,9 @@ for _stage in STAGES:
 
 @app.command()
 def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
-           force: bool = ForceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt) -> None:
+           force: bool = ForceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt, debug: bool = DebugOpt) -> None:
     """Run every stage in order (data, cv, tune, features, train): the main job."""
-    with _errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet)):
+    with _errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet), debug=debug):
         from genautoml.pipeline.context import claim_run_dir, open_context
         from genautoml.pipeline.runner import all_fresh, ensure
 
@@ -243,17 +299,29 @@ def sample(
     prompt: Optional[str] = typer.Option(None, "--prompt", help="Text: every sample continues this text."),
     temperature: float = typer.Option(1.0, "--temperature", help="Text: <1 sharper, >1 flatter next-token choices."),
     top_k: Optional[int] = typer.Option(None, "--top-k", min=1, help="Text: draw each token from the K most likely."),
+    as_json: bool = JsonOpt,
+    debug: bool = DebugOpt,
 ) -> None:
     """Generate N samples from a trained run (text runs print them too)."""
-    with _errors():
+    with _errors(debug=debug):
         from genautoml.pipeline.sample import sample as do_sample
 
+        # Progress goes to stderr: stdout holds the samples' text, the files written, or the JSON.
         result = do_sample(run_dir, n, out, seed, length=length, prompt=prompt, temperature=temperature, top_k=top_k,
-                           overwrite=overwrite)
+                           overwrite=overwrite, events=_stderr_view(quiet=False))
+        if as_json:
+            _print_json({key: value for key, value in result.items() if key != "printed"})
+            return
         if "printed" in result:
             typer.echo(result["printed"], nl=False)
-        for path in result["files"]:
+        files = result["files"]
+        for path in files[:PRINTED_PATHS]:
             typer.echo(path)
+        if len(files) > PRINTED_PATHS:
+            from genautoml.words import count
+
+            typer.echo(f"... and {count(len(files) - PRINTED_PATHS, 'more file')} in {Path(files[0]).parent} "
+                       "(--json lists them all)")
 
 
 @app.command()
@@ -263,9 +331,10 @@ def evaluate(
     seed: Optional[int] = typer.Option(None, "--seed", help="Sampling seed when scoring the model "
                                        "(default: the train stage's, which reproduces metrics.json)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    debug: bool = DebugOpt,
 ) -> None:
     """Score the trained model, or a folder of samples, on the test split."""
-    with _errors():
+    with _errors(debug=debug):
         import json
 
         from genautoml.pipeline.evaluate import evaluate as do_evaluate
@@ -285,9 +354,10 @@ def evaluate(
 def models(
     modality: Optional[str] = typer.Option(None, "--modality", help="Only the families of this modality."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    debug: bool = DebugOpt,
 ) -> None:
     """List the registered families, their modalities and default search spaces."""
-    with _errors():
+    with _errors(debug=debug):
         from genautoml.errors import ConfigError
         from genautoml.modalities import MODALITIES
         from genautoml.pipeline.catalog import families

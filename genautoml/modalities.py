@@ -22,10 +22,12 @@ class ModalitySchema:
     data: type[BaseModel]
     #: one entry of the ``features:`` list (a candidate representation)
     feature: type[BaseModel]
+    #: the data sets ``data.source: builtin:<name>`` names (made from packages or generated)
+    builtins: tuple[str, ...]
 
 
 MODALITIES: dict[str, ModalitySchema] = {
-    "image": ModalitySchema(ImageData, ImageFeature),
-    "text": ModalitySchema(TextData, TextFeature),
-    "audio": ModalitySchema(AudioData, AudioFeature),
+    "image": ModalitySchema(ImageData, ImageFeature, ("digits",)),
+    "text": ModalitySchema(TextData, TextFeature, ("pydoc",)),
+    "audio": ModalitySchema(AudioData, AudioFeature, ("tones",)),
 }

@@ -6,6 +6,8 @@ import textwrap
 
 import pytest
 
+from tests.helpers import invoke
+
 
 @pytest.fixture
 def write_yaml(tmp_path):
@@ -29,3 +31,33 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+TINY = """
+name: tiny
+seed: 0
+device: cpu
+data: {modality: image, source: builtin:digits, max_examples: 150, test_fraction: 0.2}
+features:
+  - {pixels: drop_constant, intensity: continuous}
+  - {pixels: drop_constant, intensity: binary}
+models:
+  - {family: vae, params: {epochs: 2, hidden: 32, depth: 1}}
+  - {family: gan, params: {epochs: 2, hidden: 32, depth: 1}}
+  - {family: rnn, params: {epochs: 1, hidden: 16, layers: 1}}
+search: {cv_folds: 2, top_k: 2, max_trials: 3, time_budget: 120, grace_epochs: 0, max_eval_examples: 60}
+train: {samples: 16}
+"""
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """A tiny image search run to the end through the CLI: (config, run directory, output).
+    Shared by every test module: tests that change a run work on a copy."""
+    folder = tmp_path_factory.mktemp("pipeline")
+    config = folder / "tiny.yaml"
+    config.write_text(textwrap.dedent(TINY))
+    run_dir = folder / "run"
+    result = invoke("search", config, "--run-dir", run_dir)
+    assert result.exit_code == 0, result.output
+    return config, run_dir, result.output

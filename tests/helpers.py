@@ -20,7 +20,7 @@ def invoke(*args: Any):
     """Run the CLI in this process, as a user would type it (every argument a string)."""
     from genautoml.cli import app
 
-    return CliRunner().invoke(app, [str(a) for a in args])
+    return CliRunner().invoke(app, [str(a) for a in args], prog_name="genautoml")
 
 
 def run_fresh(code: str) -> subprocess.CompletedProcess:

@@ -2,40 +2,13 @@
 
 import json
 import shutil
-import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from tests.helpers import invoke
-
-TINY = """
-name: tiny
-seed: 0
-device: cpu
-data: {modality: image, source: builtin:digits, max_examples: 150, test_fraction: 0.2}
-features:
-  - {pixels: drop_constant, intensity: continuous}
-  - {pixels: drop_constant, intensity: binary}
-models:
-  - {family: vae, params: {epochs: 2, hidden: 32, depth: 1}}
-  - {family: gan, params: {epochs: 2, hidden: 32, depth: 1}}
-  - {family: rnn, params: {epochs: 1, hidden: 16, layers: 1}}
-search: {cv_folds: 2, top_k: 2, max_trials: 3, time_budget: 120, grace_epochs: 0, max_eval_examples: 60}
-train: {samples: 16}
-"""
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pipeline")
-    config = folder / "tiny.yaml"
-    config.write_text(textwrap.dedent(TINY))
-    run_dir = folder / "run"
-    result = invoke("search", config, "--run-dir", run_dir)
-    assert result.exit_code == 0, result.output
-    return config, run_dir, result.output
 
 
 def test_search_writes_every_artifact(finished_run):
@@ -292,3 +265,70 @@ def test_a_run_dir_that_is_a_file_is_bad_input(finished_run, tmp_path):
         result = invoke("cv", config, "--run-dir", run_dir)
         assert result.exit_code == 2 and f"--run-dir: {a_file} is a file; expected a folder" in result.output
     assert a_file.read_text() == "mine"
+
+
+def test_debug_after_the_command_shows_the_traceback(tmp_path):
+    from genautoml.errors import ConfigError
+
+    missing = tmp_path / "missing.yaml"
+    for args in (("validate", missing, "--debug"), ("--debug", "validate", missing)):
+        shown = invoke(*args)
+        assert isinstance(shown.exception, ConfigError), shown.output  # raised, not turned into a line
+    plain = invoke("validate", missing)  # --debug given before does not stick to later commands
+    assert plain.exit_code == 2 and plain.output.startswith("error: ")
+
+
+def test_a_file_that_may_not_be_written_is_bad_input(finished_run, tmp_path, monkeypatch):
+    from genautoml import atomic
+
+    config, original, _ = finished_run
+    run_dir = tmp_path / "copy"
+    shutil.copytree(original, run_dir)
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+
+    def refused(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(atomic, "write_text", refused)
+    result = invoke("cv", config, "--run-dir", run_dir, "--set", "name=other")
+    assert result.exit_code == 2 and "config.yaml: permission denied" in result.output, result.output
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+
+
+def test_fewer_trials_than_finished_are_refused_unless_forced(finished_run, tmp_path):
+    config, original, _ = finished_run
+    run_dir = tmp_path / "copy"
+    shutil.copytree(original, run_dir)
+    finished = [t for t in map(json.loads, (run_dir / "trials.jsonl").read_text().splitlines()) if t["stage"] == "tune"]
+    assert len(finished) >= 2
+    lowered = ("--set", f"search.max_trials={len(finished) - 1}")
+    refused = invoke("tune", config, "--run-dir", run_dir, *lowered)
+    assert refused.exit_code == 2 and f"is below the {len(finished)} tune trials" in refused.output
+    forced = invoke("tune", config, "--run-dir", run_dir, *lowered, "--force", "--json")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(forced.stdout)["result"]["trials"] == len(finished) - 1
+    (moved,) = (run_dir / "superseded").iterdir()
+    assert len((moved / "trials.jsonl").read_text().splitlines()) == len(finished)
+
+
+def test_sample_reports_progress_and_prints_json(finished_run, tmp_path, monkeypatch):
+    from genautoml import cli
+    from genautoml.pipeline import sample as sampling
+
+    _, run_dir, _ = finished_run
+    heard = []
+
+    class Recorder(sampling.Silent):
+        def work(self, progress):
+            heard.append((progress.done, progress.total))
+
+    n = sampling.CHUNK + 44
+    result = sampling.sample(run_dir, n, tmp_path / "a", seed=3, events=Recorder())
+    assert heard == [(sampling.CHUNK, n), (n, n)]
+    assert np.load(tmp_path / "a" / "samples.npy").shape[0] == n
+    again = json.loads(invoke("sample", run_dir, "-n", n, "--seed", 3, "--out", tmp_path / "b", "--json").stdout)
+    assert again["n"] == n and sorted(again["files"]) == sorted(str(tmp_path / "b" / Path(f).name) for f in result["files"])
+    assert np.array_equal(np.load(tmp_path / "a" / "samples.npy"), np.load(tmp_path / "b" / "samples.npy"))
+    monkeypatch.setattr(cli, "PRINTED_PATHS", 1)  # past it, a count instead of every path
+    printed = invoke("sample", run_dir, "-n", 2, "--out", tmp_path / "c").stdout.splitlines()
+    assert len(printed) == 2 and printed[1].startswith("... and 1 more file in ")

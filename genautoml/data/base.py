@@ -91,6 +91,10 @@ class Modality(ABC):
     @abstractmethod
     def subset(self, raw: Any, index: np.ndarray) -> Any: ...
 
+    def join(self, parts: list[Any]) -> Any:
+        """Raw examples made in parts (``sample`` generates in chunks), as one batch."""
+        return np.concatenate(parts)
+
     @abstractmethod
     def fingerprint(self, raw: Any) -> str: ...
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,9 @@ def load(run_dir: Path, modality=None):
     if not weights_path.exists():
         raise CheckpointError(f"{weights_path}: missing (named by {description_path})")
     try:
-        tensors = torch.load(weights_path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's warnings about a refused file's pickle protocol
+            warnings.simplefilter("ignore")
+            tensors = torch.load(weights_path, map_location="cpu", weights_only=True)
     except Exception as exc:  # refused pickles, truncated files, wrong formats: all one message
         # Not torch's own text: it advises loading with weights_only=False "if you trust the
         # source", which would run whatever code a replaced file holds.

@@ -132,7 +132,10 @@ def claim_run_dir(ctx: Context, force: bool) -> None:
                 f"{ctx.run}: made with a different config ({difference}); "
                 "use --force to start over (old results are moved to superseded/) or another --run-dir"
             )
-        if difference and force:
+        shortened = _shortened(ctx)
+        if shortened and not force:
+            raise RunDirError(shortened)
+        if (difference or shortened) and force:
             # Only the stages whose inputs changed start over; the ones before them stand.
             stale = [stage for stage in STAGES if stage_key(ctx.dataset.fingerprint, old, stage.name)
                      != ctx.stage_key(stage.name)]
@@ -142,3 +145,21 @@ def claim_run_dir(ctx: Context, force: bool) -> None:
                                 f"their earlier results moved to {moved}")
     atomic.write_text(path, to_yaml(ctx.resolved))
     ctx.run.start_command(sys.argv, ctx.config.seed, ctx.device, plan=describe(ctx.config.search.time_budget))
+
+
+def _shortened(ctx: Context) -> Optional[str]:
+    """Why the run cannot go on with this ``search.max_trials``: it is below the tune trials
+    the run directory already holds. Keeping only some of them would not be the search that
+    count gives (the random start is a share of max_trials), and keeping all would report a
+    count that is not the one asked for. None when the count is not lowered below them."""
+    from genautoml.search.store import TrialStore
+
+    path = ctx.run / "trials.jsonl"
+    if not path.exists():
+        return None
+    finished = sum(1 for record in TrialStore(path).load() if record.stage == "tune")
+    wanted = ctx.config.search.max_trials
+    if finished <= wanted:
+        return None
+    return (f"search.max_trials: {wanted} is below the {finished} tune trials {ctx.run} already holds; raise it "
+            f"to at least {finished}, or pass --force to start tune over (its trials are moved to superseded/)")

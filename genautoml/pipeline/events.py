@@ -41,6 +41,16 @@ class EpochProgress:
     figure: Optional[float] = None  # the last scored figure, if this epoch was scored
 
 
+@dataclass(frozen=True)
+class WorkProgress:
+    """Work outside training under way, counted in ``unit``: samples generated, for one."""
+
+    label: str
+    done: int
+    total: int
+    unit: str
+
+
 class Events(Protocol):
     def stage(self, name: str, detail: str = "") -> None:
         """A stage starts (``detail``: what it will do)."""
@@ -56,6 +66,9 @@ class Events(Protocol):
 
     def epoch(self, progress: EpochProgress) -> None:
         """An epoch of training ended (a view shows some of them, so long work is not silent)."""
+
+    def work(self, progress: WorkProgress) -> None:
+        """Part of a long piece of work done (a view shows some of them)."""
 
     def result(self, stage: str, artifact: dict[str, Any]) -> None:
         """A stage's artifact, written or found up to date."""
@@ -77,6 +90,9 @@ class Silent:
         pass
 
     def epoch(self, progress: EpochProgress) -> None:
+        pass
+
+    def work(self, progress: WorkProgress) -> None:
         pass
 
     def result(self, stage: str, artifact: dict[str, Any]) -> None:

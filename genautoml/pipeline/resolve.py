@@ -199,10 +199,16 @@ def resolved_dict(config: Config) -> dict[str, Any]:
 
 def check_source(config: Config, base_dir: Path) -> None:
     """Refuse (ConfigError) a ``data.source`` path that does not exist, as the loaders would,
-    so that ``validate`` catches it before a run starts. A relative path is read from the
-    config file's folder; builtin sources are checked by their loaders."""
+    so that ``validate`` catches it before a run starts, and a builtin name the modality
+    does not have. A relative path is read from the config file's folder."""
+    from genautoml.modalities import MODALITIES
+
     source = config.data.source
     if source.startswith("builtin:"):
+        known = MODALITIES[config.data.modality].builtins
+        if source.removeprefix("builtin:") not in known:
+            raise ConfigError(f"data.source: unknown builtin data set {source!r} for {config.data.modality}; "
+                              f"expected {' or '.join('builtin:' + name for name in known)}")
         return
     path = Path(source).expanduser()
     if not path.is_absolute():

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from genautoml.errors import ConfigError
 from genautoml.pipeline import checkpoint
+from genautoml.pipeline.events import Events, Silent, WorkProgress
 
 #: most samples one command writes: 100 000 audio clips were 395 MB, and an image grid of
 #: that many is too large for an image viewer (or Pillow) to open
@@ -16,27 +17,39 @@ MAX_SAMPLES = 10_000
 DEFAULT_FOLDER = "sampled"
 #: the file that marks a folder as one ``sample`` wrote, so writing into it again is safe
 MARKER = ".genautoml-samples"
+#: samples generated per step: progress is reported between steps (up to this many, the
+#: samples are exactly those of one step)
+CHUNK = 256
 
 
 def sample(run_dir: Path, n: int, out_dir: Optional[Path], seed: int, *, length: Optional[int] = None,
            prompt: Optional[str] = None, temperature: float = 1.0, top_k: Optional[int] = None,
-           overwrite: bool = False) -> dict[str, Any]:
+           overwrite: bool = False, events: Optional[Events] = None) -> dict[str, Any]:
     """Write ``n`` samples; ``length``, ``prompt``, ``temperature`` and ``top_k`` are for
     modalities of sequences (text): the others refuse them with a ConfigError. A folder
-    holding files that ``sample`` did not write is refused unless ``overwrite``."""
+    holding files that ``sample`` did not write is refused unless ``overwrite``. ``events``
+    hears how many are done as the work goes on."""
     import torch
 
     from genautoml.data.registry import get_modality
+    from genautoml.data.text.prompting import check_sampling_options
 
     if not 1 <= n <= MAX_SAMPLES:
         raise ConfigError(f"-n: expected 1 to {MAX_SAMPLES} samples, got {n}")
+    check_sampling_options(temperature, top_k)  # before any work, whatever the run's modality
     model, representation, description = checkpoint.load(run_dir)
     out_dir = Path(out_dir) if out_dir else Path(run_dir) / DEFAULT_FOLDER
     check_folder(out_dir, overwrite)  # before the work; the folder is made only after it
     modality = get_modality(description["modality"])
+    events = events or Silent()
     generator = torch.Generator().manual_seed(seed)
-    raw = modality.generate(model, representation, n, generator, length=length, prompt=prompt or "",
-                            temperature=temperature, top_k=top_k)
+    parts = []
+    for start in range(0, n, CHUNK):
+        parts.append(modality.generate(model, representation, min(CHUNK, n - start), generator, length=length,
+                                       prompt=prompt or "", temperature=temperature, top_k=top_k))
+        events.work(WorkProgress(f"sampling from the {description['family']}", min(n, start + CHUNK), n,
+                                 "samples"))
+    raw = modality.join(parts)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MARKER).touch()
     written = modality.write_samples(raw, out_dir)

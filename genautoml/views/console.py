@@ -13,7 +13,7 @@ from typing import Any, Iterable, Optional, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from genautoml.pipeline.events import EpochProgress, TrialProgress
+from genautoml.pipeline.events import EpochProgress, TrialProgress, WorkProgress
 
 #: columns of output that is not a terminal (a log file, a pipe, CI)
 LOG_WIDTH = 250
@@ -61,9 +61,16 @@ class ConsoleView:
 
     def epoch(self, progress: EpochProgress) -> None:
         """A progress line when nothing was printed for a while (training is long and quiet)."""
+        self._heartbeat(epoch_line(progress, time.time() - self.started))
+
+    def work(self, progress: WorkProgress) -> None:
+        self._heartbeat(f"  ... {progress.label}: {progress.done} of {progress.total} {progress.unit} | "
+                        f"{time.time() - self.started:.0f}s")
+
+    def _heartbeat(self, line: str) -> None:
         if self.quiet or time.monotonic() - self.last_line < HEARTBEAT[self.console.is_terminal]:
             return
-        self.console.print(epoch_line(progress, time.time() - self.started), markup=False, style="dim")
+        self.console.print(line, markup=False, style="dim")
         self.last_line = time.monotonic()
 
     def result(self, stage: str, artifact: dict[str, Any]) -> None:

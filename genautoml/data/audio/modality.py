@@ -36,6 +36,9 @@ class AudioModality(Modality):
     def subset(self, raw: Clips, index: np.ndarray) -> Clips:
         return raw.subset(index)
 
+    def join(self, parts: list[Clips]) -> Clips:
+        return Clips(np.concatenate([part.waves for part in parts]), parts[0].sample_rate)
+
     def fingerprint(self, raw: Clips) -> str:
         digest = hashlib.sha256(f"{raw.sample_rate}:{raw.waves.shape}".encode())
         digest.update(np.ascontiguousarray(raw.waves).tobytes())

@@ -40,6 +40,9 @@ class TextModality(Modality):
     def subset(self, raw: Sequence[str], index: np.ndarray) -> list[str]:
         return [raw[int(i)] for i in index]
 
+    def join(self, parts: list[Sequence[str]]) -> list[str]:
+        return [text for part in parts for text in part]
+
     def fingerprint(self, raw: Sequence[str]) -> str:
         digest = hashlib.sha256()
         for document in raw:

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from genautoml.data.text.representations import TextRepresentation
 
 
+def check_sampling_options(temperature: float, top_k: Optional[int]) -> None:
+    """Refuse (ConfigError) a temperature or top-k no sampling can use."""
+    if not (math.isfinite(temperature) and temperature > 0):  # nan and inf compare as no number should
+        raise ConfigError(f"--temperature: expected a positive finite number, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ConfigError(f"--top-k: expected at least 1, got {top_k}")
+
+
 def generate_text(model, representation: TextRepresentation, n: int, generator: torch.Generator, *,
                   length: Optional[int] = None, prompt: str = "", temperature: float = 1.0,
                   top_k: Optional[int] = None) -> list[str]:
@@ -28,10 +36,7 @@ def generate_text(model, representation: TextRepresentation, n: int, generator: 
     """
     import torch
 
-    if not (math.isfinite(temperature) and temperature > 0):  # nan and inf compare as no number should
-        raise ConfigError(f"--temperature: expected a positive finite number, got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise ConfigError(f"--top-k: expected at least 1, got {top_k}")
+    check_sampling_options(temperature, top_k)
     if length is None and not prompt and temperature == 1.0 and top_k is None:
         return representation.decode(model.sample(n, generator))
     if not isinstance(model, Autoregressive):
