@@ -134,6 +134,12 @@ def test_shipped_configs_validate():
         load_config(path)
 
 
+def test_a_metric_without_direction_cannot_select(tmp_path):
+    message = errors(tmp_path, "name: t\ndata: {modality: image, source: builtin:digits}\nmodels: [{family: vae}]\n"
+                               "search: {metric: density}\n")
+    assert "search.metric: density has no better direction" in message and "frechet" in message
+
+
 def test_metric_names_checked(tmp_path):
     assert "search.metric: unknown metric 'fid'" in errors(tmp_path, GOOD + "search: {metric: fid}\n")
     message = errors(tmp_path, GOOD + "search: {metric: bits_per_dim}\n")

@@ -20,7 +20,9 @@ class Metric:
     """
 
     name: str
-    direction: Direction
+    #: which way is better; None for a figure with an ideal value in the middle (density: about
+    #: 1 for real data), which is reported but never optimised or ranked by
+    direction: Optional[Direction]
     compute: Optional[Callable[[Any, Any, Any], float]]
     description: str = ""
     #: "samples": computed from generated examples by ``compute``;
@@ -36,11 +38,16 @@ class Metric:
 
     def loss(self, value: float) -> float:
         """The value as something to minimise (what the search optimises)."""
-        return Direction(self.direction).loss(value)
+        return self._direction().loss(value)
 
     def better(self, a: float, b: float) -> bool:
         """Whether figure ``a`` is strictly better than figure ``b``."""
-        return Direction(self.direction).better(a, b)
+        return self._direction().better(a, b)
+
+    def _direction(self) -> Direction:
+        if self.direction is None:
+            raise ValueError(f"metric {self.name!r} has no better direction: it cannot rank models")
+        return Direction(self.direction)
 
 
 def likelihood_metric(name: str, unit: str) -> Metric:

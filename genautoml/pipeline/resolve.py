@@ -81,6 +81,10 @@ def check_models(config) -> list[str]:
             f"search.metric: unknown metric {metric_name!r} for {modality.name}{_hint(metric_name, list(metrics))}; "
             f"expected auto or one of {', '.join(metrics)}"
         )
+    elif metrics[metric_name].direction is None:
+        ranked = [name for name, m in metrics.items() if m.direction is not None]
+        problems.append(f"search.metric: {metric_name} has no better direction ({metrics[metric_name].description}); "
+                        f"expected auto or one of {', '.join(ranked)}")
     needs_likelihood = metric_name in metrics and metrics[metric_name].kind == "likelihood"
     seen: set[str] = set()
     for i, entry in enumerate(config.models):

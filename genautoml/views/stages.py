@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from genautoml.views.console import ConsoleView
 from genautoml.words import count
 
 
-def better_word(direction: str) -> str:
-    return direction.replace("imize", "")
+def better_word(direction: Optional[str]) -> str:
+    """"min" or "max"; "-" for a figure with no better direction (read it against its floor)."""
+    return direction.replace("imize", "") if direction else "-"
 
 
 def show_data(view: ConsoleView, artifact: dict[str, Any]) -> None:
@@ -71,7 +72,7 @@ def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
     title = artifact.get("title") or (
         f"test metrics: {artifact['family']} ({scored} of {count(artifact['test_examples'], 'held-out example')})")
     view.table(title, ["metric", "value", "real data", "better"],
-               [(name, value, floor.get(name), better_word(directions.get(name, "minimize")))
+               [(name, value, floor.get(name), better_word(directions.get(name)))
                 for name, value in artifact["metrics"].items()])
     if floor:
         view.note("real data: as many training examples as samples, scored against the same held-out "
