@@ -48,8 +48,11 @@ class Autoregressive(Protocol):
     ``generate(prompt, length, generator, *, temperature, top_k)``: ``prompt`` (n, P) int64
     tokens (P may be 0) -> (n, length) new tokens on the CPU; ``temperature`` sharpens
     (< 1) or flattens (> 1) each next-token distribution, ``top_k`` keeps only the k most
-    likely tokens. ``isinstance(model, Autoregressive)`` checks only that the method exists.
+    likely tokens; ``guard`` (optional: ``allowed(state)`` -> (n, V) bool, ``advance(state,
+    tokens)``, ``after(prompt)``, as genautoml/data/text/utf8.py's) masks the tokens it does
+    not allow (``genautoml.models._torch_utils.draw_next`` does all of this).
+    ``isinstance(model, Autoregressive)`` checks only that the method exists.
     """
 
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor: ...
+                 temperature: float = 1.0, top_k: Optional[int] = None, guard: Any = None) -> torch.Tensor: ...

@@ -62,9 +62,59 @@ def test_long_paragraph_is_cut_too():
 
 
 def test_max_chars_takes_the_first_characters(tmp_path):
-    (tmp_path / "a.txt").write_text(ENGLISH, encoding="utf-8")
+    text = "".join(f"Line {i} of a long paragraph, different from every other line.\n" for i in range(40))
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
     documents = load_texts(cfg(tmp_path / "a.txt", max_chars=500, block_chars=100), tmp_path)
-    assert "".join(documents) == ENGLISH[:500]  # one paragraph, cut at line ends
+    assert "".join(documents) == text[:500]  # one paragraph, cut at line ends
+
+
+def prose(seed: int, chars: int) -> str:
+    """English-like text of random words, different for every seed."""
+    import random
+
+    words = "the a of to and in is was for on that with as by at from this which be are or".split() + [
+        f"w{seed}x{i}" for i in range(300)]
+    rng, paragraphs = random.Random(seed), []
+    while sum(map(len, paragraphs)) < chars:
+        paragraphs.append(" ".join(rng.choice(words) for _ in range(60)) + ".")
+    return SEPARATOR.join(paragraphs)
+
+
+def test_long_documents_in_a_folder_are_cut_into_blocks(tmp_path):
+    # Six long files: once refused as "6 examples are too few"; now 6 documents of blocks.
+    for i in range(6):
+        (tmp_path / f"book{i}.txt").write_text(prose(i, 25_000), encoding="utf-8")
+    blocks = load_texts(cfg(tmp_path), tmp_path)
+    assert len(blocks) > 60 and all(len(b) <= 2000 for b in blocks)
+    test, train, folds = split(len(blocks), 0.2, 3, 0, "x", MODALITY.groups(blocks))
+    assert len(test) >= 5 and all(len(valid) >= 5 for _, valid in folds)
+
+
+def test_duplicates_are_dropped_and_near_duplicates_kept_on_one_side(tmp_path):
+    original = prose(1, 1500)
+    near = original.replace("the", "THE", 3) + SEPARATOR + "A closing remark of its own."
+    documents = [prose(i, 1500) for i in range(2, 40)] + [original, original, near]
+    for i, text in enumerate(documents):
+        (tmp_path / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    blocks = load_texts(cfg(tmp_path), tmp_path)
+    assert blocks.duplicates_removed == 1 and blocks.count(original) == 1
+    groups = MODALITY.groups(blocks)
+    assert groups[blocks.index(original)] == groups[blocks.index(near)]  # one group: never split apart
+    assert len(set(groups.tolist())) == len(blocks) - 1  # and no other block joined them
+    assert MODALITY.describe(blocks)["duplicate_blocks_removed"] == 1
+
+
+def test_split_keeps_every_group_on_one_side():
+    import numpy as np
+
+    groups = np.random.default_rng(0).integers(0, 30, size=200)
+    test, train, folds = split(200, 0.2, 3, 0, "x", groups)
+    assert not set(groups[test]) & set(groups[train])
+    assert 40 <= len(test) <= 44 and sorted([*test, *train]) == list(range(200))
+    for fold_train, valid in folds:
+        assert not set(groups[train[valid]]) & set(groups[train[fold_train]])
+    with pytest.raises(DataError, match="too few groups"):
+        split(200, 0.2, 3, 0, "x", np.arange(200) % 3)
 
 
 def test_folder_of_txt_files_one_document_each(tmp_path):
@@ -269,3 +319,50 @@ def test_a_source_that_never_ends_is_refused(tmp_path):
     os.symlink("/dev/zero", link)
     with pytest.raises(DataError, match="not a regular file"):
         read_text(link)
+
+
+def decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def test_the_utf8_guard_agrees_with_python_s_decoder():
+    import itertools
+    import random
+
+    from genautoml.data.text.utf8 import ACCEPT, REJECT, transition_table
+
+    table = transition_table([bytes([b]) for b in range(256)])
+    # continuation bytes at the edges of every range the automaton tells apart
+    tails = [bytes(t) for k in range(4) for t in itertools.product((0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF), repeat=k)]
+    rng = random.Random(0)
+    pieces = [c.encode() for c in UNICODE] + [bytes([b]) for b in (0x80, 0xBF, 0xC0, 0xC1, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF)]
+    for _ in range(2000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))[: rng.randint(1, 8)]
+        state = ACCEPT
+        for byte in data:
+            state = table[state, byte] if state != REJECT else REJECT
+        assert (state == ACCEPT) == decodes(data), data  # whole characters, all valid
+        assert (state != REJECT) == any(decodes(data + tail) for tail in tails), data  # valid so far
+
+
+@pytest.mark.parametrize("tokenizer, vocab_size", [("char", None), ("bpe", 300)])
+def test_samples_are_valid_utf8_text(tokenizer, vocab_size):
+    from genautoml.data.text.prompting import generate_text
+    from genautoml.models.registry import get_family
+
+    texts = [UNICODE * 10, ENGLISH]
+    representation = rep(tokenizer, vocab_size, context=24, train=texts)
+    ngram = get_family("ngram")(representation.spec).fit(representation.encode(texts), seed=0)
+    # An n-gram keeps smoothing mass on every byte token: unguarded, lone bytes get drawn.
+    unguarded = representation.decode(ngram.sample(300, torch.Generator().manual_seed(0)))
+    assert any("\ufffd" in text for text in unguarded)
+    drawn = representation.draw(ngram, 300, torch.Generator().manual_seed(0))
+    continued = generate_text(ngram, representation, 50, torch.Generator().manual_seed(1), prompt="Grü", length=60,
+                              temperature=1.5)
+    for text in drawn + continued:
+        assert "\ufffd" not in text and text.encode("utf-8").decode("utf-8") == text
+    assert all(text.startswith("Grü") and len(text) == 60 for text in continued)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 
@@ -55,6 +55,11 @@ class Representation(ABC):
     @abstractmethod
     def decode(self, encoded: torch.Tensor) -> Any: ...
 
+    def draw(self, model: Any, n: int, generator: torch.Generator) -> Any:
+        """``n`` raw samples from a fitted family: every sample a search scores or writes
+        comes from here (text overrides it to sample only valid UTF-8)."""
+        return self.decode(model.sample(n, generator))
+
     @abstractmethod
     def state(self) -> dict[str, torch.Tensor]: ...
 
@@ -90,6 +95,11 @@ class Modality(ABC):
 
     @abstractmethod
     def subset(self, raw: Any, index: np.ndarray) -> Any: ...
+
+    def groups(self, raw: Any) -> Optional[np.ndarray]:
+        """The group of each example, for data whose examples must not straddle the split
+        (every group lies wholly in train or in test, and in one cv fold); None: none."""
+        return None
 
     def join(self, parts: list[Any]) -> Any:
         """Raw examples made in parts (``sample`` generates in chunks), as one batch."""
@@ -145,7 +155,7 @@ class Modality(ABC):
             raise ConfigError(f"--length/--prompt/--temperature/--top-k: apply to text runs; this run holds "
                               f"{article(self.name)} model")
         with torch.no_grad():
-            return representation.decode(model.sample(n, generator))
+            return representation.draw(model, n, generator)
 
     def printed(self, raw: Any) -> str | None:
         """What a terminal shows of samples, for modalities whose samples are text; None otherwise."""

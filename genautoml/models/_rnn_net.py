@@ -8,13 +8,21 @@ Imported by ``genautoml.models.rnn`` inside its methods.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import torch
 from torch import nn
 
 from genautoml.errors import TrialDiverged
-from genautoml.models._torch_utils import categorical, check_vectors, minibatches, require_fitted, temper, uniform
+from genautoml.models._torch_utils import (
+    categorical,
+    check_vectors,
+    draw_next,
+    minibatches,
+    require_fitted,
+    start_state,
+    uniform,
+)
 from genautoml.models.base import Report
 
 if TYPE_CHECKING:
@@ -137,12 +145,13 @@ def sample(family: RNN, n: int, generator: torch.Generator) -> torch.Tensor:
 
 @torch.no_grad()
 def generate(family: RNN, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-             temperature: float, top_k: Optional[int], mix: Optional[Mix]) -> torch.Tensor:
+             temperature: float, top_k: Optional[int], mix: Optional[Mix], guard: Any = None) -> torch.Tensor:
     """``RNN.generate_mixed``: (n, P) prompt tokens -> (n, length) new tokens, on the CPU."""
     model = require_fitted(family.model_, family.name).eval()
     window, device = family.spec.dim, family.device_
     u = uniform((len(prompt), length), generator, device)
     tokens = prompt.to(device).long()
+    allowed_state = start_state(guard, prompt)  # the guard's; ``state`` is the network's
 
     def prefill(context: torch.Tensor):
         inputs = torch.cat([model.start(len(context), device), context], dim=1)  # (n, C + 1)
@@ -154,7 +163,7 @@ def generate(family: RNN, prompt: torch.Tensor, length: int, generator: torch.Ge
         probs = logits.float().softmax(-1)
         if mix is not None:
             probs = mix(probs, tokens)
-        token = categorical(temper(probs, temperature, top_k), u[:, t])
+        token, allowed_state = draw_next(probs, u[:, t], temperature, top_k, guard, allowed_state)
         tokens = torch.cat([tokens, token.unsqueeze(1)], dim=1)
         if t == length - 1:
             break

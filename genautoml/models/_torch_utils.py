@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import torch
 from torch import nn
@@ -118,6 +118,25 @@ def categorical(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     cdf = probs.cumsum(-1)
     index = (cdf < u.unsqueeze(-1) * cdf[..., -1:]).sum(-1)
     return index.clamp_(max=probs.shape[-1] - 1)
+
+
+def draw_next(probs: torch.Tensor, u: torch.Tensor, temperature: float, top_k: Optional[int], guard: Any,
+              state: Any) -> tuple[torch.Tensor, Any]:
+    """The next tokens (n,) drawn from ``probs`` (n, V) with uniforms ``u`` (n,), and the
+    guard's state after them. A ``guard`` (genautoml/data/text/utf8.py) masks the tokens it
+    does not allow first; a row where no allowed token has probability draws among the
+    allowed ones alike."""
+    if guard is not None:
+        allowed = guard.allowed(state).to(probs.device)
+        kept = probs * allowed
+        probs = torch.where(kept.sum(-1, keepdim=True) > 0, kept, allowed.to(probs.dtype))
+    token = categorical(temper(probs, temperature, top_k), u)
+    return token, (guard.advance(state, token.cpu()) if guard is not None else state)
+
+
+def start_state(guard: Any, prompt: torch.Tensor) -> Any:
+    """The guard's state after ``prompt`` (n, P) (None without a guard)."""
+    return guard.after(prompt.cpu()) if guard is not None else None
 
 
 def temper(probs: torch.Tensor, temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:

@@ -5,13 +5,13 @@ and its sampler. Imported by ``genautoml.models.transformer`` inside its methods
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from genautoml.models._torch_utils import categorical, check_vectors, minibatches, require_fitted, temper, uniform
+from genautoml.models._torch_utils import check_vectors, draw_next, minibatches, require_fitted, start_state, uniform
 from genautoml.models.base import Report
 
 if TYPE_CHECKING:
@@ -172,17 +172,17 @@ def log_likelihood(family: Transformer, x: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def generate(family: Transformer, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-             temperature: float, top_k: Optional[int]) -> torch.Tensor:
+             temperature: float, top_k: Optional[int], guard: Any = None) -> torch.Tensor:
     """``Transformer.generate``: (n, P) prompt tokens -> (n, length) new tokens, on the CPU."""
     model = require_fitted(family.model_, family.name).eval()
     window = family.spec.dim
     u = uniform((len(prompt), length), generator, family.device_)
     tokens = prompt.to(family.device_).long()
+    state = start_state(guard, prompt)
     hidden, cache = model.prefill(tokens[:, max(0, tokens.shape[1] - (window - 1)):])
     position = min(tokens.shape[1], window - 1) + 1  # positions used: the start and the tokens
     for t in range(length):
-        probs = temper(model.logits(hidden).float().softmax(-1), temperature, top_k)
-        token = categorical(probs, u[:, t])
+        token, state = draw_next(model.logits(hidden).float().softmax(-1), u[:, t], temperature, top_k, guard, state)
         tokens = torch.cat([tokens, token.unsqueeze(1)], dim=1)
         if t == length - 1:
             break

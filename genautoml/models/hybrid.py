@@ -23,7 +23,7 @@ the training windows (counting takes seconds; the network is not retrained).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -181,7 +181,7 @@ class Hybrid(Family):
         return self.generate(torch.zeros((n, 0), dtype=torch.long), self.spec.dim, generator)
 
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
+                 temperature: float = 1.0, top_k: Optional[int] = None, guard: Any = None) -> torch.Tensor:
         """(n, P) prompt tokens -> (n, length) tokens: the network's sampler, drawing each
         token from the mixture with the n-gram (exact within one window)."""
         import torch
@@ -193,7 +193,8 @@ class Hybrid(Family):
             w = torch.from_numpy(weights[buckets(matched)]).to(p_rnn)[:, None]
             return w * p_rnn + (1 - w) * torch.from_numpy(p_ngram).to(p_rnn)
 
-        return self.rnn_.generate_mixed(prompt, length, generator, temperature=temperature, top_k=top_k, mix=mix)
+        return self.rnn_.generate_mixed(prompt, length, generator, temperature=temperature, top_k=top_k, mix=mix,
+                                        guard=guard)
 
     def state(self) -> dict[str, torch.Tensor]:
         import torch

@@ -20,7 +20,7 @@ live in genautoml/models/_kneser_ney.py (numpy only), shared with ``hybrid``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -89,11 +89,11 @@ class NGram(Family):
         return self.generate(torch.zeros((n, 0), dtype=torch.long), self.spec.dim, generator)
 
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
+                 temperature: float = 1.0, top_k: Optional[int] = None, guard: Any = None) -> torch.Tensor:
         """(n, P) prompt tokens -> (n, length) tokens continuing them (on the CPU)."""
         import torch
 
-        from genautoml.models._torch_utils import categorical, temper, uniform
+        from genautoml.models._torch_utils import draw_next, start_state, uniform
 
         tables = self._tables()
         n = len(prompt)
@@ -103,9 +103,10 @@ class NGram(Family):
         before = prompt.cpu().long().numpy()
         before = before[:, max(0, before.shape[1] - keep):]
         out = torch.zeros((n, length), dtype=torch.long)
+        state = start_state(guard, prompt)
         for t in range(length):
-            probs = temper(torch.from_numpy(tables.next_distribution(before)), temperature, top_k)
-            out[:, t] = categorical(probs, u[:, t])
+            probs = torch.from_numpy(tables.next_distribution(before))
+            out[:, t], state = draw_next(probs, u[:, t], temperature, top_k, guard, state)
             before = np.concatenate([before, out[:, t : t + 1].numpy()], axis=1)
             before = before[:, max(0, before.shape[1] - keep):]
         return out

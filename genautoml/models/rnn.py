@@ -11,7 +11,7 @@ genautoml/models/_rnn_net.py, imported when a method needs them.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from genautoml.models._one_network import OneNetworkState
 from genautoml.models.base import Family, Report
@@ -108,17 +108,18 @@ class RNN(OneNetworkState, Family):
         return _rnn_net.sample(self, n, generator)
 
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
+                 temperature: float = 1.0, top_k: Optional[int] = None, guard: Any = None) -> torch.Tensor:
         """(n, P) prompt tokens -> (n, length) tokens continuing them (on the CPU); discrete data only.
 
         Exact ancestral sampling within one window of ``spec.dim`` positions (the length the
         position embedding knows); past it, the model restarts on the last half window.
         """
-        return self.generate_mixed(prompt, length, generator, temperature=temperature, top_k=top_k)
+        return self.generate_mixed(prompt, length, generator, temperature=temperature, top_k=top_k, guard=guard)
 
     def generate_mixed(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
                        temperature: float = 1.0, top_k: Optional[int] = None,
-                       mix: Optional[Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = None) -> torch.Tensor:
+                       mix: Optional[Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = None,
+                       guard: Any = None) -> torch.Tensor:
         """``generate``, where ``mix(probs, tokens)`` may replace the network's next-token
         probabilities (n, V) given every token so far (n, P + t) before they are tempered
         and drawn from: how a model built on this one (``hybrid``) samples from its mixture."""
@@ -126,7 +127,8 @@ class RNN(OneNetworkState, Family):
             raise ValueError("rnn.generate continues discrete tokens; use sample() for continuous data")
         from genautoml.models import _rnn_net
 
-        return _rnn_net.generate(self, prompt, length, generator, temperature=temperature, top_k=top_k, mix=mix)
+        return _rnn_net.generate(self, prompt, length, generator, temperature=temperature, top_k=top_k, mix=mix,
+                                 guard=guard)
 
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
         """Exact log p(x) in nats, (N,): a probability mass for levels, a density on [0, 1]^dim otherwise."""

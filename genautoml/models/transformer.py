@@ -13,7 +13,7 @@ is full the model restarts from its start vector on the last half window of toke
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from genautoml.models._one_network import OneNetworkState
 from genautoml.models.base import Family, Report
@@ -92,7 +92,7 @@ class Transformer(OneNetworkState, Family):
         return self.generate(torch.zeros((n, 0), dtype=torch.long), self.spec.dim, generator)
 
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
-                 temperature: float = 1.0, top_k: Optional[int] = None) -> torch.Tensor:
+                 temperature: float = 1.0, top_k: Optional[int] = None, guard: Any = None) -> torch.Tensor:
         """(n, P) prompt tokens -> (n, length) tokens continuing them (on the CPU).
 
         Within one window this is exact ancestral sampling (``sample`` draws whole windows).
@@ -101,4 +101,5 @@ class Transformer(OneNetworkState, Family):
         """
         from genautoml.models import _transformer_net
 
-        return _transformer_net.generate(self, prompt, length, generator, temperature=temperature, top_k=top_k)
+        return _transformer_net.generate(self, prompt, length, generator, temperature=temperature, top_k=top_k,
+                                         guard=guard)

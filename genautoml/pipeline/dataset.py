@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 from sklearn.model_selection import KFold
@@ -52,7 +52,10 @@ class Dataset:
         }
 
 
-def split(count: int, test_fraction: float, folds: int, seed: int, source: str) -> tuple[np.ndarray, np.ndarray, list]:
+def split(count: int, test_fraction: float, folds: int, seed: int, source: str,
+          groups: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray, list]:
+    """(test indices, train indices, cv folds as (train, valid) positions into the train
+    indices). With ``groups``, every group lies wholly in test or train, and in one fold."""
     n_test = int(round(count * test_fraction))
     n_valid = (count - n_test) // folds
     if n_test < MIN_HELDOUT or n_valid < MIN_HELDOUT:
@@ -61,10 +64,38 @@ def split(count: int, test_fraction: float, folds: int, seed: int, source: str) 
             f"{source}: too few examples ({count}) for test_fraction {test_fraction} and cv_folds {folds}; "
             f"need at least {needed}"
         )
+    if groups is not None:
+        return _group_split(groups, n_test, folds, seed, source)
     order = np.random.default_rng(seed).permutation(count)
     test_index, train_index = np.sort(order[:n_test]), np.sort(order[n_test:])
     kfold = KFold(n_splits=folds, shuffle=True, random_state=seed)
     return test_index, train_index, list(kfold.split(train_index))
+
+
+def _group_split(groups: np.ndarray, n_test: int, folds: int, seed: int, source: str):
+    """Whole groups to test, in a seeded random order, skipping any that would take it past
+    ``n_test`` by more than a tenth, until it holds ``n_test`` examples; the rest to the cv
+    folds, each group to the fold with the fewest examples so far."""
+    labels, sizes = np.unique(groups, return_counts=True)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    allowance, in_test, test_groups, train_groups = n_test + max(1, n_test // 10), 0, [], []
+    for position in order:
+        fits = in_test < n_test and in_test + sizes[position] <= allowance
+        (test_groups if fits else train_groups).append(position)
+        in_test += sizes[position] if fits else 0
+    test_index = np.flatnonzero(np.isin(groups, labels[test_groups]))
+    train_index = np.flatnonzero(np.isin(groups, labels[train_groups]))
+    fold_of_group, fold_sizes = {}, np.zeros(folds, dtype=np.int64)
+    for position in train_groups:
+        fold = int(np.argmin(fold_sizes))
+        fold_of_group[int(labels[position])] = fold
+        fold_sizes[fold] += sizes[position]
+    if in_test < MIN_HELDOUT or fold_sizes.min() < MIN_HELDOUT:
+        raise DataError(f"{source}: too few groups of examples ({len(labels)}; passages and near-duplicates are kept "
+                        f"on one side of the split) for {folds} cv folds and a test split of at least {MIN_HELDOUT} "
+                        "each; add data or lower data.block_chars")
+    fold_of = np.array([fold_of_group[int(g)] for g in groups[train_index]])
+    return test_index, train_index, [(np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)) for k in range(folds)]
 
 
 def load_dataset(config, base_dir: Path) -> Dataset:
@@ -76,6 +107,7 @@ def load_dataset(config, base_dir: Path) -> Dataset:
     if count == 0:
         raise DataError(f"{config.data.source}: no examples found")
     test_index, train_index, folds = split(
-        count, config.data.test_fraction, config.search.cv_folds, config.seed, config.data.source
+        count, config.data.test_fraction, config.search.cv_folds, config.seed, config.data.source,
+        modality.groups(raw),
     )
     return Dataset(modality, raw, modality.fingerprint(raw), test_index, train_index, folds)

@@ -85,7 +85,7 @@ def _write_samples(ctx: Context, model, representation) -> None:
     """``train.samples`` samples of the final model into samples/ (none when it is 0)."""
     if ctx.config.train.samples:
         generator = torch.Generator().manual_seed(derive_seed(ctx.config.seed, "train-samples"))
-        samples = representation.decode(model.sample(ctx.config.train.samples, generator))
+        samples = representation.draw(model, ctx.config.train.samples, generator)
         ctx.modality.write_samples(samples, ctx.run / "samples")
 
 

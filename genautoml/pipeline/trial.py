@@ -65,7 +65,7 @@ class Scorer:
 
         generator = torch.Generator().manual_seed(derive_seed(self.seed, "sample"))
         with torch.no_grad():
-            return self.representation.decode(model.sample(self.modality.generate_count(self.heldout), generator))
+            return self.representation.draw(model, self.modality.generate_count(self.heldout), generator)
 
     def __call__(self, model, names: list[str]) -> dict[str, float]:
         out: dict[str, float] = {}

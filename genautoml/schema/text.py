@@ -19,9 +19,9 @@ class TextData(Strict):
     test_fraction: float = Field(0.2, gt=0, lt=1)
     #: the field holding the text in each line of a .jsonl source
     text_field: str = Field("text", min_length=1)
-    #: a single text (one .txt file, builtin:pydoc) is cut into blocks of about this many
-    #: characters, at paragraph breaks where it can: the blocks are the documents that
-    #: train and held-out parts are split by
+    #: every document (one .txt file, a folder's file, a .jsonl line, builtin:pydoc) longer
+    #: than this is cut into blocks of about this many characters, at paragraph breaks where
+    #: it can: the blocks are the examples that train and held-out parts are split by
     block_chars: int = Field(2000, ge=100)
     #: use at most this many characters of the corpus (quick experiments): the first ones
     max_chars: Optional[Annotated[int, Field(gt=0)]] = None

@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 from typing import Optional, Sequence
 
+from genautoml.data.text.blocks import Blocks, corpus_blocks
 from genautoml.data.text.builtin import builtin_text
-from genautoml.data.text.corpus import limit_chars, to_blocks
+from genautoml.data.text.corpus import limit_chars
 from genautoml.errors import DataError
 from genautoml.schema.text import TextData
 
@@ -68,11 +69,14 @@ def load_folder(folder: Path) -> list[str]:
     return [read_text(path) for path in files]
 
 
-def load_texts(data_cfg: TextData, base_dir: Optional[Path]) -> list[str]:
+def load_texts(data_cfg: TextData, base_dir: Optional[Path]) -> Blocks:
+    """The source's documents (a folder's files, a .jsonl's lines, or one text), cut into
+    blocks of about ``block_chars`` characters and grouped for the split
+    (genautoml/data/text/blocks.py)."""
     source = data_cfg.source
-    single: Optional[str] = None
+    documents: list[str] = []
     if source.startswith("builtin:"):
-        single = builtin_text(source.removeprefix("builtin:"))
+        documents = [builtin_text(source.removeprefix("builtin:"))]
     else:
         path = Path(source).expanduser()
         if not path.is_absolute() and base_dir is not None:
@@ -84,17 +88,13 @@ def load_texts(data_cfg: TextData, base_dir: Optional[Path]) -> list[str]:
         elif path.suffix.lower() == ".jsonl":
             documents = load_jsonl(path, data_cfg.text_field)
         elif path.suffix.lower() == ".txt":
-            single = read_text(path)
+            documents = [read_text(path)]
         else:
             raise DataError(f"data.source: {path}: expected builtin:pydoc, a .txt file, a folder of .txt files or a .jsonl file")
-    if single is not None:
-        documents = to_blocks(limit_chars([single], data_cfg.max_chars)[0], data_cfg.block_chars)
-    else:
-        documents = limit_chars(documents, data_cfg.max_chars)
-    documents = [d for d in documents if d]
+    documents = [d for d in limit_chars(documents, data_cfg.max_chars) if d]
     if not any(d.strip() for d in documents):
         raise DataError(f"{source}: no text (the corpus is empty or only whitespace)")
-    return documents
+    return corpus_blocks(documents, data_cfg.block_chars)
 
 
 def format_samples(texts: Sequence[str]) -> str:

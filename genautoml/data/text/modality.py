@@ -40,6 +40,9 @@ class TextModality(Modality):
     def subset(self, raw: Sequence[str], index: np.ndarray) -> list[str]:
         return [raw[int(i)] for i in index]
 
+    def groups(self, raw: Sequence[str]) -> Optional[np.ndarray]:
+        return getattr(raw, "groups", None)  # loaded blocks carry them (genautoml/data/text/blocks.py)
+
     def join(self, parts: list[Sequence[str]]) -> list[str]:
         return [text for part in parts for text in part]
 
@@ -55,6 +58,9 @@ class TextModality(Modality):
         lengths = np.array([len(d) for d in raw])
         return {
             "documents": int(len(raw)),
+            # blocks kept on one side of the split together, and exact copies dropped
+            "groups": int(len(set(self.groups(raw).tolist()))) if self.groups(raw) is not None else None,
+            "duplicate_blocks_removed": int(getattr(raw, "duplicates_removed", 0)),
             "characters": int(lengths.sum()),
             "distinct_characters": len(set().union(*map(set, raw))),
             "document_chars": {"min": int(lengths.min()), "median": int(np.median(lengths)), "max": int(lengths.max())},

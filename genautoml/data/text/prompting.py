@@ -38,7 +38,7 @@ def generate_text(model, representation: TextRepresentation, n: int, generator: 
 
     check_sampling_options(temperature, top_k)
     if length is None and not prompt and temperature == 1.0 and top_k is None:
-        return representation.decode(model.sample(n, generator))
+        return representation.draw(model, n, generator)
     if not isinstance(model, Autoregressive):
         raise ConfigError(
             f"--length/--prompt/--temperature/--top-k: family {model.name!r} cannot continue a prompt; "
@@ -54,7 +54,8 @@ def generate_text(model, representation: TextRepresentation, n: int, generator: 
         missing = length - min(len(t) for t in texts)
         if missing <= 0:
             break
-        more = model.generate(tokens, missing, generator, temperature=temperature, top_k=top_k)
+        more = model.generate(tokens, missing, generator, temperature=temperature, top_k=top_k,
+                              guard=representation.guard())
         tokens = torch.cat([tokens, more.cpu().long()], dim=1)
-        texts = [representation.decode_text(row) for row in tokens]
+        texts = representation.decode_whole(tokens)
     return [t[:length] for t in texts]

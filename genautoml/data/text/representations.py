@@ -10,6 +10,7 @@ import numpy as np
 from genautoml.data.base import Representation
 from genautoml.data.text.corpus import SEPARATOR
 from genautoml.data.text.tokenization import BpeTokenizer, CharTokenizer
+from genautoml.data.text.utf8 import Utf8Guard
 from genautoml.errors import DataError
 from genautoml.schema.text import TextFeature
 from genautoml.spec import EncodedSpec
@@ -35,6 +36,7 @@ class TextRepresentation(Representation):
     def fit(self, train_raw: Sequence[str]) -> "TextRepresentation":
         self.tokenizer_ = self._tokenizer().fit(train_raw)
         self.lead_ = self.tokenizer_.lead_bytes()
+        self.guard_ = None
         self._streams.clear()
         return self
 
@@ -82,6 +84,30 @@ class TextRepresentation(Representation):
         rows = encoded.detach().cpu().long().reshape(len(encoded), -1).tolist()
         return [self.tokenizer_.decode(row) for row in rows]
 
+    def guard(self) -> Utf8Guard:
+        """What keeps sampling to valid UTF-8 (genautoml/data/text/utf8.py)."""
+        if getattr(self, "guard_", None) is None:
+            self.guard_ = Utf8Guard(self.tokenizer_.token_bytes())
+        return self.guard_
+
+    def draw(self, model, n: int, generator: torch.Generator) -> list[str]:
+        """``n`` windows of ``context`` tokens, each only valid UTF-8: drawn under the guard
+        by families that generate token by token, and ended at the last whole character
+        (the window's end may fall inside one)."""
+        import torch
+
+        from genautoml.spec import Autoregressive
+
+        if not isinstance(model, Autoregressive):
+            return super().draw(model, n, generator)
+        tokens = model.generate(torch.zeros((n, 0), dtype=torch.long), self.context, generator, guard=self.guard())
+        return self.decode_whole(tokens)
+
+    def decode_whole(self, tokens: torch.Tensor) -> list[str]:
+        """Each row of guarded tokens decoded up to its last whole character."""
+        ends = self.guard().whole_characters(tokens)
+        return [self.decode_text(row[:end]) for row, end in zip(tokens, ends)]
+
     def units(self, raw: Sequence[str]) -> int:
         # Characters that start in the encoded windows (a character cut by the end of the
         # last window counts once, where its first byte was scored).
@@ -104,4 +130,5 @@ class TextRepresentation(Representation):
         tokenizer.load_state(state)
         self.tokenizer_ = tokenizer
         self.lead_ = tokenizer.lead_bytes()
+        self.guard_ = None
         self._streams.clear()

@@ -63,6 +63,10 @@ class CharTokenizer:
             out.append(pending.decode("utf-8", errors="replace"))
         return "".join(out)
 
+    def token_bytes(self) -> list[bytes]:
+        """Per token id, the UTF-8 bytes it stands for."""
+        return [chr(code).encode("utf-8") for code in self.codes_] + [bytes([b]) for b in range(256)]
+
     def lead_bytes(self) -> np.ndarray:
         """Per token id: how many characters of the text start in it."""
         byte_leads = [int((b & 0xC0) != 0x80) for b in range(256)]
@@ -147,12 +151,15 @@ class BpeTokenizer:
     def decode(self, ids: Sequence[int]) -> str:
         return self.tokenizer_.decode(list(ids), skip_special_tokens=False)
 
-    def lead_bytes(self) -> np.ndarray:
-        symbols = _byte_symbols()
-        out = np.zeros(self.vocab_size, dtype=np.int64)
+    def token_bytes(self) -> list[bytes]:
+        """Per token id, the bytes it stands for."""
+        symbols, out = _byte_symbols(), [b""] * self.vocab_size
         for token, i in self.tokenizer_.get_vocab().items():
-            out[i] = _lead_bytes(bytes(symbols[c] for c in token))
+            out[i] = bytes(symbols[c] for c in token)
         return out
+
+    def lead_bytes(self) -> np.ndarray:
+        return np.array([_lead_bytes(data) for data in self.token_bytes()], dtype=np.int64)
 
     def state(self) -> dict[str, torch.Tensor]:
         import torch
