@@ -88,7 +88,17 @@ def test_figures_are_reported_beside_their_real_data_floor(finished_run):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     floor = metrics["floor"]
     # every sample figure but memorization (training examples are copies of themselves)
-    assert set(floor) == {"frechet", "mmd", "precision", "recall", "density", "coverage", "c2st"}
+    assert set(floor) == {"frechet", "mmd", "kid", "precision", "recall", "density", "coverage", "c2st"}
+    # cv's figures have theirs too: real training examples of each fold on the same subset.
+    cv = json.loads((run_dir / "cv.json").read_text())
+    assert set(cv["floor"]) == set(floor)
+    assert cv["floor"]["frechet"] < min(row["figure"] for row in cv["leaderboard"] if row["status"] == "ok")
+    assert "real data" in output and "the floor at these sizes" in output
+    # Bootstrap intervals around the figures that resampling does not break.
+    intervals = metrics["intervals"]
+    assert intervals["level"] == 0.9 and set(intervals["metrics"]) == {"frechet", "mmd", "kid"}
+    for name, (low, high) in intervals["metrics"].items():
+        assert low < metrics["metrics"][name] < high, name
     assert metrics["generated"] == metrics["scored_examples"] == 30
     assert 0 <= floor["frechet"] < metrics["metrics"]["frechet"]  # a two-epoch model is not at the floor
     assert floor["c2st"] < 0.5  # real against real: a classifier can barely tell them apart

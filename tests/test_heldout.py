@@ -84,3 +84,23 @@ def test_continuous_data_has_no_grid_and_is_decoded_as_it_is():
     state = {k: v for k, v in representation.state().items() if k != "grid"}
     representation.load_state(state)
     assert len(representation.grid_) == 0
+
+
+def test_bootstrap_intervals_surround_the_figure_and_narrow_with_more_examples():
+    from sklearn.datasets import load_digits
+
+    from genautoml.pipeline.interval import bootstrap_intervals
+
+    modality = get_modality("image")
+    digits = (load_digits().images / 16.0).astype(np.float32)[..., None]
+    widths = []
+    for n in (60, 400):
+        heldout, generated = digits[:n], digits[900:900 + n]
+        found = bootstrap_intervals(modality, heldout, generated, digits[1400:], seed=0)
+        assert found["scored_examples"] == n and set(found["metrics"]) == {"frechet", "mmd", "kid"}
+        figures = modality.score_samples(heldout, generated, digits[1400:], ["frechet", "mmd", "kid"])
+        for name, (low, high) in found["metrics"].items():
+            assert low < figures[name] < high, (n, name)
+        widths.append(found["metrics"]["frechet"][1] - found["metrics"]["frechet"][0])
+        assert found == bootstrap_intervals(modality, heldout, generated, digits[1400:], seed=0)  # seeded
+    assert widths[1] < widths[0] / 2

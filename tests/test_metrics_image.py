@@ -101,7 +101,7 @@ def test_suite_directions_and_single_metrics_match_the_helper(digits, generators
     for name, metric in suite.items():
         value = metric.compute(digits["heldout"], blurred, digits["train"])
         assert value == pytest.approx(scores["blurred"][name], rel=1e-9, abs=1e-12)
-        assert name in ("memorization", "density") or metric.better(scores["real"][name], value)
+        assert metric.direction is None or name == "memorization" or metric.better(scores["real"][name], value)
 
 
 def test_metrics_are_deterministic(digits, generators):
@@ -137,7 +137,8 @@ def test_digit_pixels_pass_through_unchanged(digits):
 def test_tiny_and_constant_inputs():
     rng = np.random.default_rng(0)
     tiny = all_image_metrics(*(rng.random((n, 8, 8, 1)) for n in (3, 2, 2)))
-    assert all(np.isfinite(v) for v in tiny.values())  # k=5 > N: k shrinks to N - 1
+    assert all(np.isfinite(v) for k, v in tiny.items() if k != "kid_se")  # k=5 > N: k shrinks to N - 1
+    assert np.isnan(tiny["kid_se"])  # two samples: no pair left when one is left out
     blank = np.zeros((30, 8, 8, 1), dtype=np.float32)
     same = all_image_metrics(blank, blank, blank)
     assert same["frechet"] == 0.0 and same["c2st"] == 0.0 and same["precision"] == 1.0
@@ -236,3 +237,19 @@ def test_statistics_reject_bad_input():
         stats.mmd(ok, np.zeros((1, 3)))
     with pytest.raises(ValueError, match="NaN"):
         stats.c2st(ok, np.full((5, 3), np.inf))
+
+
+def test_kid_is_unbiased_and_its_standard_error_matches_the_spread():
+    rng = np.random.default_rng(0)
+    same, shifted, errors = [], [], []
+    for _ in range(40):
+        real = rng.normal(size=(150, 6))
+        value, se = stats.kernel_inception_distance(real, rng.normal(size=(120, 6)))
+        same.append(value)
+        errors.append(se)
+        shifted.append(stats.kernel_inception_distance(real, rng.normal(0.4, 1.0, size=(120, 6)))[0])
+    # One distribution: about 0 (the estimate is unbiased, so it dips below 0 too).
+    assert abs(np.mean(same)) < 2 * np.std(same) / np.sqrt(len(same)) and min(same) < 0
+    # The jackknife's standard error is the spread of the estimate over repeated draws.
+    assert 0.6 < np.mean(errors) / np.std(same) < 1.6
+    assert min(shifted) > max(same)

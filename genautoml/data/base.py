@@ -128,6 +128,11 @@ class Modality(ABC):
     def read_samples(self, folder: Path, like: Any) -> Any:
         """Samples written by anyone, as raw examples shaped like ``like`` (for ``evaluate``)."""
 
+    def sample_features(self, raw: Any) -> Optional[np.ndarray]:
+        """The fixed feature space the sample metrics compare examples in, (N, F); None when
+        they read the raw examples (text)."""
+        return None
+
     def score_samples(self, heldout: Any, generated: Any, train: Any, names: list[str]) -> dict[str, float]:
         """The named sample metrics; a modality may override this to share work between them."""
         metrics = self.metrics()

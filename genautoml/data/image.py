@@ -353,6 +353,11 @@ class ImageModality(Modality):
 
         return {**image_metrics(), self.likelihood_metric: likelihood_metric(self.likelihood_metric, "pixel")}
 
+    def sample_features(self, raw: np.ndarray) -> np.ndarray:
+        from genautoml.metrics.image import image_features
+
+        return image_features(raw)
+
     def score_samples(self, heldout: np.ndarray, generated: np.ndarray, train: np.ndarray, names: list[str]) -> dict[str, float]:
         from genautoml.metrics.image import all_image_metrics
 

@@ -36,8 +36,9 @@ from __future__ import annotations
 import numpy as np
 
 from genautoml.metrics import stats
-from genautoml.metrics.base import MINIMIZE, Metric
+from genautoml.metrics.base import Metric
 from genautoml.metrics.signal import FLOOR, analysis_fft, mel_filterbank, power_spectrogram
+from genautoml.metrics.suite import feature_space_suite
 
 __all__ = [
     "N_MELS",
@@ -110,39 +111,14 @@ def _check_rates(*clips) -> None:
         raise ValueError(f"audio metrics: clips at different sample rates {sorted(rates)}")
 
 
-def _frechet(heldout, generated, train) -> float:
-    _check_rates(heldout, generated)
-    return stats.frechet_distance(_embed(heldout), _embed(generated))
-
-
-def _mmd(heldout, generated, train) -> float:
-    _check_rates(heldout, generated)
-    return stats.mmd(_embed(heldout), _embed(generated))
-
-
-def _memorization(heldout, generated, train) -> float:
-    _check_rates(heldout, generated, train)
-    return stats.memorization(_embed(generated), _embed(train), _embed(heldout))
-
-
 def audio_metrics() -> dict[str, Metric]:
-    """The audio sample metrics; "frechet" is the default selection metric.
+    """The audio sample metrics (genautoml/metrics/suite.py) in the log-mel clip embedding;
+    "frechet" is the default selection metric.
 
     Each ``compute`` takes clips (``genautoml.data.audio.Clips``: ``waves`` (N, S) in
     [-1, 1] and a ``sample_rate``) for held-out, generated and training data.
     """
-    suite = [
-        Metric("frechet", MINIMIZE, _frechet, "Fréchet distance to held-out clips, log-mel clip features"),
-        Metric("mmd", MINIMIZE, _mmd, "unbiased MMD^2, mixed RBF kernel, log-mel clip features"),
-        Metric(
-            "memorization",
-            MINIMIZE,
-            _memorization,
-            "fraction of samples nearer train than 95% of held-out clips; ~0.05 is novel",
-            floor_from=None,
-        ),
-    ]
-    return {m.name: m for m in suite}
+    return feature_space_suite(_embed, "log-mel clip features", check=_check_rates)
 
 
 def all_audio_metrics(heldout, generated, train, only=None) -> dict[str, float]:

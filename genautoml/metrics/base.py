@@ -35,6 +35,10 @@ class Metric:
     #: much real unseen text repeats the training text); None where neither means anything
     #: (memorization: held-out examples are their own nearest reference)
     floor_from: Optional[str] = "train"
+    #: whether the final figure gets a bootstrap interval (genautoml/pipeline/interval.py):
+    #: statistics that resampling with replacement does not bias (k-NN statistics see the
+    #: repeated rows as neighbours at distance 0; the two-sample test is too costly to repeat)
+    bootstrap: bool = False
 
     def loss(self, value: float) -> float:
         """The value as something to minimise (what the search optimises)."""

@@ -23,18 +23,17 @@ datasets: an 8x8 digit and a 32x32 photo land differently on the same canvas).
    - ``laplacian`` (16): mean ``|4-neighbour Laplacian|`` (edges replicated) per cell of the
      same grid; high-frequency energy, the most direct witness of blur and pixel noise.
 
-Every metric calls ``image_features`` on its three inputs and a statistic of
-``metrics/stats.py`` on the result; nothing is cached, so a metric is a pure function.
+Every metric calls ``image_features`` on its inputs and a statistic of ``metrics/stats.py``
+on the result; nothing is cached, so a metric is a pure function.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
 from genautoml.metrics import stats
-from genautoml.metrics.base import MAXIMIZE, MINIMIZE, Metric
+from genautoml.metrics.base import Metric
+from genautoml.metrics.suite import feature_space_suite
 
 __all__ = ["CANVAS", "FEATURE_NAMES", "image_features", "image_metrics", "all_image_metrics"]
 
@@ -122,53 +121,10 @@ def image_features(x: np.ndarray) -> np.ndarray:
     )
 
 
-def _frechet(heldout, generated, train) -> float:
-    return stats.frechet_distance(image_features(heldout), image_features(generated))
-
-
-def _mmd(heldout, generated, train) -> float:
-    return stats.mmd(image_features(heldout), image_features(generated))
-
-
-def _prdc(key: str, heldout, generated, train) -> float:
-    return stats.precision_recall_density_coverage(
-        image_features(heldout), image_features(generated)
-    )[key]
-
-
-def _c2st(heldout, generated, train) -> float:
-    return stats.c2st(image_features(heldout), image_features(generated))
-
-
-def _memorization(heldout, generated, train) -> float:
-    return stats.memorization(
-        image_features(generated), image_features(train), image_features(heldout)
-    )
-
-
 def image_metrics() -> dict[str, Metric]:
-    """The image metric suite; "frechet" is the default selection metric."""
-    suite = [
-        Metric("frechet", MINIMIZE, _frechet, "Fréchet distance to held-out image features"),
-        Metric("mmd", MINIMIZE, _mmd, "unbiased MMD^2, mixed RBF kernel, image features"),
-        *(
-            Metric(key, MAXIMIZE, partial(_prdc, key), f"k-NN {key} (Naeem et al. 2020), k=5")
-            for key in ("precision", "recall", "coverage")
-        ),
-        # About 1 for real data; above 1 the samples crowd where real data is dense (a model
-        # that draws only typical examples), so higher is not better: read it against its floor.
-        Metric("density", None, partial(_prdc, "density"),
-               "k-NN density (Naeem et al. 2020), k=5: about 1 for real data, no better direction"),
-        Metric("c2st", MINIMIZE, _c2st, "classifier two-sample test 2|acc - 0.5|, 0 is best"),
-        Metric(
-            "memorization",
-            MINIMIZE,
-            _memorization,
-            "fraction of samples nearer train than 95% of held-out data; ~0.05 is novel",
-            floor_from=None,
-        ),
-    ]
-    return {m.name: m for m in suite}
+    """The image metric suite (genautoml/metrics/suite.py) in this module's feature space;
+    "frechet" is the default selection metric."""
+    return feature_space_suite(image_features, "image features")
 
 
 def all_image_metrics(

@@ -89,10 +89,11 @@ def text_metrics() -> dict[str, Metric]:
     """The sample metrics of text (the likelihood metric is added by the modality)."""
     return {
         "char_ngram_js": Metric("char_ngram_js", MINIMIZE, char_ngram_js,
-                                f"Jensen-Shannon divergence (bits) of character {NGRAM}-gram distributions vs held-out text"),
+                                f"Jensen-Shannon divergence (bits) of character {NGRAM}-gram distributions vs held-out text",
+                                bootstrap=True),
         "distinct_2": Metric("distinct_2", MAXIMIZE, lambda heldout, generated, train: distinct_n(generated, 2),
                              "distinct word bigrams / all word bigrams of the samples"),
         "copy_rate": Metric("copy_rate", MINIMIZE, lambda heldout, generated, train: copy_rate(generated, train),
                             f"share of {COPY_WINDOW}-character sample windows found verbatim in the training text",
-                            floor_from="heldout"),
+                            floor_from="heldout", bootstrap=True),
     }

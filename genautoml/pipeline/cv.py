@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional
 from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
+from genautoml.pipeline.floor import cv_floor
 from genautoml.pipeline.guard import separable
 from genautoml.pipeline.resolve import Candidate, candidates
 from genautoml.pipeline.scoring import default_feature, metric, score, spread
@@ -95,6 +96,8 @@ def run(ctx: Context) -> dict[str, Any]:
     if not artifact["leaderboard"] or artifact["leaderboard"][0]["status"] != "ok":
         reasons = "; ".join(f"{r.family}: {r.error}" for r in race.records)
         raise SearchFailed(f"cv: every family failed ({reasons})")
+    # What real data scores on these folds at these sizes: the figures' floor (pipeline/floor.py)
+    artifact["floor"] = cv_floor(ctx.config, ctx.dataset, default_feature(ctx))
     ctx.run.write_json("cv.json", artifact)
     return artifact
 

@@ -17,6 +17,7 @@ def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: Optional[int] = N
     stage's own, so that they reproduce metrics.json) or of ``samples_dir``, each beside
     its real-data floor, on the same held-out subset the train stage scored."""
     from genautoml.pipeline.floor import real_data_floor
+    from genautoml.pipeline.interval import bootstrap_intervals
     from genautoml.pipeline.trial import Scorer, capped
     from genautoml.seeds import derive_seed
 
@@ -52,9 +53,11 @@ def evaluate(run_dir: Path, samples_dir: Optional[Path], seed: Optional[int] = N
                                         [name for name, m in metrics.items() if m.kind == "samples"])
         source = str(samples_dir)
     else:
-        scored = Scorer(modality, representation, heldout, train, train_seed if seed is None else seed)(model, list(metrics))
+        scorer = Scorer(modality, representation, heldout, train, train_seed if seed is None else seed)
+        scored, generated = scorer(model, list(metrics)), scorer.generate(model)
         source = f"model ({description['family']})"
     return {"source": source, "test_examples": modality.count(test), "scored_examples": modality.count(heldout),
             "metrics": scored,
+            "intervals": bootstrap_intervals(modality, heldout, generated, train, train_seed),
             "floor": real_data_floor(modality, representation, heldout, train, train_seed) if trained else {},
             "directions": {name: m.direction for name, m in metrics.items()}}

@@ -31,3 +31,20 @@ def real_data_floor(modality, representation, heldout_raw, train_raw, seed: int)
             real = modality.real_samples(pool, modality.generate_count(heldout_raw), rng, representation)
             out.update(modality.score_samples(heldout_raw, real, train_raw, names))
     return {name: out[name] for name in modality.metrics() if name in out}
+
+
+def cv_floor(config, dataset, feature_json: dict) -> dict[str, float]:
+    """The floor of every cv figure: on each fold, real training examples of that fold scored
+    against the same held-out subset the candidates were scored on (same fold seed), in the
+    form of the representation cv trains on; the mean over the folds, as cv's figures are."""
+    from genautoml.pipeline.trial import capped, fold_seed
+
+    modality = dataset.modality
+    per_fold = []
+    for fold in range(config.search.cv_folds):
+        train_raw, valid_raw = dataset.fold_raw(fold)
+        seed = fold_seed(config, fold)
+        representation = modality.representation(modality.feature_model.model_validate(feature_json)).fit(train_raw)
+        per_fold.append(real_data_floor(modality, representation, capped(config, modality, valid_raw, seed), train_raw,
+                                        seed))
+    return {name: float(np.mean([floor[name] for floor in per_fold])) for name in per_fold[0]}

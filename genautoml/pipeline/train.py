@@ -15,6 +15,7 @@ from genautoml.pipeline import checkpoint
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.extend import can_extend, train_extended
 from genautoml.pipeline.floor import real_data_floor
+from genautoml.pipeline.interval import bootstrap_intervals
 from genautoml.pipeline.scoring import metric
 from genautoml.pipeline.trial import Scorer, capped, train_and_score
 from genautoml.seeds import derive_seed
@@ -50,6 +51,7 @@ def run(ctx: Context) -> dict[str, Any]:
     checkpoint.save(ctx.run / "model", model, representation, description)
     _write_samples(ctx, model, representation)
     artifact = _artifact(ctx, family, params, feature_json, representation, metrics, seed)
+    artifact["intervals"] = _intervals(ctx, model, representation, seed)
     artifact["seconds"] = round(seconds, 2)
     # How the final model was trained: extended (with its validation checks) or as tuned.
     artifact["training"] = extension.to_json() if extension is not None else {"extended": False, "reason": why_not}
@@ -79,6 +81,15 @@ def _artifact(ctx: Context, family: str, params: dict[str, Any], feature_json: d
         "floor": real_data_floor(modality, representation, test, dataset.train_raw(), seed),
         "directions": {name: m.direction for name, m in modality.metrics().items()},
     }
+
+
+def _intervals(ctx: Context, model, representation, seed: int) -> dict[str, Any]:
+    """Bootstrap intervals of the test figures, on the very samples and held-out examples
+    they were computed from (the scorer draws them again from the same seed)."""
+    modality, dataset = ctx.modality, ctx.dataset
+    test = capped(ctx.config, modality, dataset.test_raw(), seed)
+    scorer = Scorer(modality, representation, test, dataset.train_raw(), seed)
+    return bootstrap_intervals(modality, test, scorer.generate(model), dataset.train_raw(), seed)
 
 
 def _write_samples(ctx: Context, model, representation) -> None:

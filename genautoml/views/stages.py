@@ -21,15 +21,19 @@ def show_data(view: ConsoleView, artifact: dict[str, Any]) -> None:
 
 def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:
     names = sorted({n for row in artifact["leaderboard"] for n in row["metrics"]} - {artifact["metric"]})
+    rows = [
+        (row["rank"], row["family"], _epochs(row), row["figure"], row["std"],
+         *[row["metrics"].get(n) for n in names],
+         row["seconds"], row["status"] if row["status"] == "ok" else f"{row['status']}: {row['error']}")
+        for row in artifact["leaderboard"]
+    ]
+    floor = artifact.get("floor")
+    if floor:  # what real training examples score on the same folds: read the figures against it
+        rows.append(("", "real data", "", floor.get(artifact["metric"]), None, *[floor.get(n) for n in names], None,
+                     "the floor at these sizes"))
     view.table(
         f"cv leaderboard ({artifact['metric']}, {artifact['direction']}; mean over folds)",
-        ["rank", "family", "epochs", artifact["metric"], "±", *names, "seconds", "status"],
-        [
-            (row["rank"], row["family"], _epochs(row), row["figure"], row["std"],
-             *[row["metrics"].get(n) for n in names],
-             row["seconds"], row["status"] if row["status"] == "ok" else f"{row['status']}: {row['error']}")
-            for row in artifact["leaderboard"]
-        ],
+        ["rank", "family", "epochs", artifact["metric"], "±", *names, "seconds", "status"], rows,
     )
     if "stopped_by" in artifact:
         guard = (f"samples a classifier tells from real ones (c2st >= {artifact['c2st_max']:g}) last, then "
@@ -71,12 +75,18 @@ def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
     scored = artifact.get("scored_examples", artifact["test_examples"])
     title = artifact.get("title") or (
         f"test metrics: {artifact['family']} ({scored} of {count(artifact['test_examples'], 'held-out example')})")
-    view.table(title, ["metric", "value", "real data", "better"],
-               [(name, value, floor.get(name), better_word(directions.get(name)))
+    intervals = (artifact.get("intervals") or {}).get("metrics", {})
+    level = f"{(artifact.get('intervals') or {}).get('level', 0.9):.0%} interval"
+    view.table(title, ["metric", "value", level, "real data", "better"],
+               [(name, value, _interval(intervals.get(name)), floor.get(name), better_word(directions.get(name)))
                 for name, value in artifact["metrics"].items()])
     if floor:
         view.note("real data: as many training examples as samples, scored against the same held-out "
                   "examples (the figure's floor at this size)")
+
+
+def _interval(bounds: Optional[list[float]]) -> str:
+    return f"{bounds[0]:.4g} to {bounds[1]:.4g}" if bounds else "-"
 
 
 STAGE_VIEWS: dict[str, Callable[[ConsoleView, dict[str, Any]], None]] = {

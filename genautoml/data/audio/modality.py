@@ -85,6 +85,11 @@ class AudioModality(Modality):
 
         return {**audio_metrics(), self.likelihood_metric: likelihood_metric(self.likelihood_metric, "sample")}
 
+    def sample_features(self, raw: Clips) -> np.ndarray:
+        from genautoml.metrics.audio import clip_embedding
+
+        return clip_embedding(raw.waves, raw.sample_rate)
+
     def score_samples(self, heldout: Clips, generated: Clips, train: Clips, names: list[str]) -> dict[str, float]:
         from genautoml.metrics.audio import all_audio_metrics
 
