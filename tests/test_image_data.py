@@ -128,3 +128,27 @@ def test_representations_round_trip(feature):
         np.testing.assert_allclose(decoded, images, atol=1e-6)
     else:
         assert set(np.unique(decoded)) <= {0.0, 1.0} | set(np.unique(images[:, ~rep.keep_.numpy().reshape(8, 8)]))
+
+
+def test_bits_per_pixel_are_reported_only_where_the_encoding_keeps_the_data_s_values(tmp_path):
+    from genautoml.data.image import ImageRepresentation
+    from genautoml.schema.image import ImageFeature
+    from tests.helpers import invoke
+
+    digits = load_images(cfg("builtin:digits"), tmp_path)  # 17 values, k/16
+
+    def reports(**feature):
+        return ImageRepresentation(ImageFeature(pixels="drop_constant", **feature)).fit(digits).reports_likelihood
+
+    assert reports(intensity="levels", levels=17) and reports(intensity="levels", levels=33)
+    assert not reports(intensity="levels", levels=8)  # coarser: bits of other data
+    assert not reports(intensity="binary") and not reports(intensity="continuous")  # thresholded; a density on a grid
+    smooth = np.random.default_rng(0).random((50, 4, 4, 1), dtype=np.float32)  # continuous data
+    assert ImageRepresentation(ImageFeature(intensity="continuous")).fit(smooth).reports_likelihood
+    # Selecting by it with an encoding that does not keep the values: one line before any training.
+    config = tmp_path / "bpd.yaml"
+    config.write_text("name: bpd\ndata: {modality: image, source: builtin:digits, max_examples: 120}\n"
+                      "models: [{family: vae}]\nsearch: {metric: bits_per_dim, cv_folds: 2}\n")
+    refused = invoke("cv", config, "--run-dir", tmp_path / "run")
+    assert refused.exit_code == 2 and "search.metric: bits_per_dim is not reported for the representation" in refused.output
+    assert not (tmp_path / "run" / "cv.json").exists()

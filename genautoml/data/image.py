@@ -220,6 +220,19 @@ class ImageRepresentation(Representation):
         return {"continuous": None, "binary": 2, "levels": self.feature.levels}[self.feature.intensity]
 
     @property
+    def reports_likelihood(self) -> bool:  # type: ignore[override]
+        """Whether bits per pixel of this encoding are bits of the images themselves, so that
+        they compare across representations: only when the encoding keeps every value the
+        data takes. Continuous intensities do for continuous data (no value grid; on a grid
+        a density can put unbounded mass on the grid's values); ``levels`` (and ``binary``)
+        do when every value of the grid is one of its levels. Elsewhere they would be bits of
+        other data (coarser, or thresholded), and are not reported."""
+        if self.levels is None:
+            return len(self.grid_) == 0
+        on_levels = self.grid_ * (self.levels - 1)
+        return len(self.grid_) > 0 and bool(((on_levels - on_levels.round()).abs() < 1e-4).all())
+
+    @property
     def spec(self) -> EncodedSpec:
         return EncodedSpec(kind="vector", dim=int(self.keep_.sum()), levels=self.levels)
 

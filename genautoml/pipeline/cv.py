@@ -24,7 +24,7 @@ from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.floor import cv_floor
 from genautoml.pipeline.guard import separable
 from genautoml.pipeline.resolve import Candidate, candidates
-from genautoml.pipeline.scoring import default_feature, metric, score, spread
+from genautoml.pipeline.scoring import check_likelihood_selection, default_feature, metric, score, spread
 from genautoml.records import TrialRecord, TrialRequest
 from genautoml.search.halving import Rungs, promoted
 
@@ -67,6 +67,7 @@ class Race:
 
 def run(ctx: Context) -> dict[str, Any]:
     selection, search = metric(ctx), ctx.config.search
+    check_likelihood_selection(ctx, default_feature(ctx), "cv and tune train on")
     rungs = Rungs(search.fidelity.eta, search.fidelity.max_factor).factors()
     budget = ctx.budget("cv")
     ctx.events.stage("cv", f"{len(ctx.config.models)} families x {search.cv_folds} folds at epochs "

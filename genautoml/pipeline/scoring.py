@@ -25,6 +25,25 @@ def metric(ctx: Context):
     return selection_metric(ctx.config, ctx.modality)
 
 
+def check_likelihood_selection(ctx: Context, feature: dict[str, Any], where: str) -> None:
+    """Refuse (ConfigError) a likelihood selection metric on a representation that does not
+    report one for these data (genautoml/data/image.py: bits of other data are not given),
+    before any training: otherwise every trial would fail the same way."""
+    from genautoml.errors import ConfigError
+
+    selection = metric(ctx)
+    if selection.kind != "likelihood":
+        return
+    modality = ctx.modality
+    representation = modality.representation(modality.feature_model.model_validate(feature))
+    if not representation.fit(ctx.dataset.fold_raw(0)[0]).reports_likelihood:
+        raise ConfigError(f"search.metric: {selection.name} is not reported for the representation {where} "
+                          f"({representation.label}): it does not keep every value of these data, so its "
+                          "likelihood would be of other data; choose a representation that keeps them "
+                          "(images on a grid of values: intensity: levels with levels: the grid's steps + 1) "
+                          "or a sample metric")
+
+
 def score(ctx: Context, request: TrialRequest, *, stopper=None, deadline: Optional[float] = None) -> TrialRecord:
     return run_trial(ctx.config, ctx.dataset, request, device=ctx.device, stopper=stopper, deadline=deadline,
                      observe=epoch_observer(ctx, request))

@@ -205,7 +205,10 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
     )
     fold_record.metrics = metrics
     fold_record.seconds = round(time.perf_counter() - fold_started, 3)
-    figure = metrics.get(selection.name, math.nan)
+    if selection.name not in metrics:  # a likelihood this representation does not report
+        raise ValueError(f"{selection.name} is not reported for this representation (it does not keep every "
+                         "value of the data)")
+    figure = metrics[selection.name]
     if not math.isfinite(figure):
         raise TrialDiverged(f"{selection.name} is {figure}")
     fold_record.figure = figure  # the selection figure at its last epoch: the stopping rule reads it

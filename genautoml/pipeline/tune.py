@@ -165,6 +165,8 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
         "best_per_family": {f: _brief(per_family[f]) for f in families if f in per_family},
         "rescored": {**_brief(rescored), "metrics": rescored.mean_metrics()},
         "chosen": _choose(ctx, cv, rescored, selection),
+        # the chosen figure is on every cv fold, so cv's real-data floor is its floor
+        "floor": (cv.get("floor") or {}).get(selection.name),
     }
 
 

@@ -56,8 +56,9 @@ def show_tune(view: ConsoleView, artifact: dict[str, Any]) -> None:
     metric = artifact["metric"]
     view.table(f"tune: best per family ({metric}, holdout fold)", ["family", metric, "trial", "params"], rows)
     chosen = artifact["chosen"]
+    floor = f" (real data: {artifact['floor']:.4g})" if artifact.get("floor") is not None else ""
     view.note(
-        f"chosen: {chosen['family']} ({chosen['source']}) {metric} {chosen['figure']:.4g} on all folds; "
+        f"chosen: {chosen['family']} ({chosen['source']}) {metric} {chosen['figure']:.4g} on all folds{floor}; "
         f"trials {artifact['trials']} {artifact['counts']}, stopped by {artifact['stopped_by']}"
     )
 
