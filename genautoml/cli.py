@@ -235,18 +235,22 @@ def validate(
     config: Path = ConfigArg,
     overrides: Optional[List[str]] = SetOpt,
     show: bool = typer.Option(False, "--show", help="Print the resolved config with every default filled in."),
+    as_json: bool = typer.Option(False, "--json", help="Print the resolved config and the budget's plan as JSON."),
     debug: bool = DebugOpt,
 ) -> None:
     """Check a config and print it resolved (--show)."""
     with _errors(debug=debug):
         from genautoml.config import to_yaml
-        from genautoml.pipeline.plan import as_comment
+        from genautoml.pipeline.plan import as_comment, describe
         from genautoml.pipeline.resolve import check_source, load_resolved, resolved_dict
         from genautoml.words import count
 
         loaded = load_resolved(config, overrides or [])
         check_source(loaded, Path(config).resolve().parent)
-        if show:
+        if as_json:
+            _print_json({"config": str(config), "valid": True, "resolved": resolved_dict(loaded),
+                         "plan": describe(loaded.search.time_budget)})
+        elif show:
             typer.echo(to_yaml(resolved_dict(loaded)) + as_comment(loaded.search.time_budget), nl=False)
         else:
             typer.echo(f"{config}: valid ({loaded.data.modality}, {count(len(loaded.models), 'family', 'families')})")

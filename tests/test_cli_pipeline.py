@@ -221,6 +221,14 @@ def test_json_on_stage_commands_and_search(finished_run):
     assert search["result"] == json.loads((run_dir / "metrics.json").read_text())
 
 
+def test_validate_json_is_the_resolved_config_and_its_plan():
+    from tests.helpers import CONFIGS
+
+    shown = json.loads(invoke("validate", CONFIGS / "digits.yaml", "--json", "--set", "search.max_trials=7").stdout)
+    assert shown["valid"] and shown["resolved"]["search"]["max_trials"] == 7
+    assert shown["resolved"]["data"]["modality"] == "image" and shown["plan"]
+
+
 def test_version_help_and_models_filters():
     from genautoml import __version__
 
