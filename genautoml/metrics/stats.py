@@ -181,6 +181,11 @@ def kernel_inception_distance(a: np.ndarray, b: np.ndarray) -> tuple[float, floa
     The unbiased estimate of the squared MMD with the cubic polynomial kernel
     ``k(x, y) = (x . y / d + 1) ** 3`` (d features), on every pair of both samples, not on
     subsets; unlike the Fréchet distance its expectation does not depend on the sample size.
+    Both samples are first centred on ``a``'s (the reference's) mean and divided by its
+    overall spread (the root of the mean variance over features; one number, so the
+    geometry of the space is kept and no near-constant feature is blown up): the kernel is
+    made for features of about unit scale, and ours range from pixel intensities to
+    decibels (as they were, a clip embedding in dB gave KID near 1e8).
     The standard error is the two-sample delete-one jackknife's (each real row, then each
     generated row left out in turn), computed in closed form from the kernel's row sums;
     NaN below 3 rows a sample, where leaving one out leaves no pair to average.
@@ -188,6 +193,9 @@ def kernel_inception_distance(a: np.ndarray, b: np.ndarray) -> tuple[float, floa
     a, b = _pair(a, b, ("a", "b"))
     m, n = len(a), len(b)
     d = a.shape[1]
+    centre, spread = a.mean(0), float(np.sqrt(a.var(0).mean()))
+    spread = spread if spread > 1e-12 else 1.0  # a constant reference: centred only
+    a, b = (a - centre) / spread, (b - centre) / spread
     kaa, kbb, kab = ((x @ y.T / d + 1.0) ** 3 for x, y in ((a, a), (b, b), (a, b)))
     rows_a, rows_b = kaa.sum(1) - np.diag(kaa), kbb.sum(1) - np.diag(kbb)  # pairs of distinct rows
     saa, sbb, sab = rows_a.sum(), rows_b.sum(), kab.sum()
