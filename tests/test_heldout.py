@@ -104,3 +104,16 @@ def test_bootstrap_intervals_surround_the_figure_and_narrow_with_more_examples()
         widths.append(found["metrics"]["frechet"][1] - found["metrics"]["frechet"][0])
         assert found == bootstrap_intervals(modality, heldout, generated, digits[1400:], seed=0)  # seeded
     assert widths[1] < widths[0] / 2
+
+
+def test_capped_text_is_stratified_by_its_groups():
+    from genautoml.data.text.blocks import Blocks
+
+    modality = get_modality("text")
+    texts = [f"block {i}" for i in range(1000)]
+    blocks = Blocks(texts, [0] * 900 + [1] * 100)
+    config = validate({"name": "t", "data": {"modality": "text", "source": "builtin:pydoc"},
+                       "models": [{"family": "ngram"}], "search": {"max_eval_examples": 50}})
+    subset = capped(config, modality, blocks, seed=3)
+    assert len(subset) == 50 and sorted(modality.groups(subset).tolist()).count(1) == 5  # its share, exactly
+    assert list(subset) == sorted(subset, key=texts.index)  # kept in their order

@@ -16,6 +16,7 @@ import numpy as np
 
 from genautoml import atomic
 from genautoml.data.base import Modality, Representation
+from genautoml.data.value_grid import snap, value_grid
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
 from genautoml.schema.image import ImageData, ImageFeature
@@ -267,26 +268,6 @@ class ImageRepresentation(Representation):
         self.keep_, self.fill_, self.shape_ = state["keep"].bool(), state["fill"].float(), state["shape"].long()
         # Checkpoints made before the grid was detected decode as they did then.
         self.grid_ = state["grid"].float() if "grid" in state else torch.zeros(0)
-
-
-def value_grid(values: np.ndarray, max_grid: int, evidence: int) -> np.ndarray:
-    """The distinct values of ``values`` when they make a grid (see ``ImageRepresentation``),
-    else an empty array."""
-    distinct = np.unique(values)
-    if len(distinct) > max_grid or values.size < evidence * len(distinct):
-        return np.zeros(0, dtype=np.float32)
-    return distinct.astype(np.float32)
-
-
-def snap(values: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
-    """Each value replaced by the nearest value of ``grid`` (unchanged when it is empty)."""
-    import torch
-
-    if len(grid) == 0:
-        return values
-    midpoints = (grid[1:] + grid[:-1]) / 2
-    # NaN stays NaN: a model that diverged must still be seen to have (it fails its trial).
-    return torch.where(torch.isnan(values), values, grid[torch.bucketize(values, midpoints)])
 
 
 # ---- samples ---------------------------------------------------------------------------

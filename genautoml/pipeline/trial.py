@@ -83,14 +83,29 @@ class Scorer:
 def capped(config, modality, heldout_raw, seed: int):
     """What every score is on: all held-out examples, or ``search.max_eval_examples`` of them
     drawn at random with ``seed`` (kept in their order). Never the first N: data sets and
-    folders are often stored by class, and the first N would hold only some classes. Every
-    candidate scored on a fold (or on the test split) passes the same seed, so all are
-    judged on the same examples."""
+    folders are often stored by class, and the first N would hold only some classes. Where
+    the data say which examples belong together (``Modality.groups``: text's documents), the
+    subset is stratified: every group keeps its share. Every candidate scored on a fold (or
+    on the test split) passes the same seed, so all are judged on the same examples."""
     count, cap = modality.count(heldout_raw), config.search.max_eval_examples
     if count <= cap:
         return heldout_raw
-    chosen = np.random.default_rng(derive_seed(seed, "heldout-subset")).choice(count, size=cap, replace=False)
+    rng = np.random.default_rng(derive_seed(seed, "heldout-subset"))
+    groups = modality.groups(heldout_raw)
+    chosen = rng.choice(count, size=cap, replace=False) if groups is None else stratified_choice(groups, cap, rng)
     return modality.subset(heldout_raw, np.sort(chosen))
+
+
+def stratified_choice(groups: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` positions drawn without replacement, each group's count its share of ``size``
+    (rounded by largest remainder, ties broken at random)."""
+    labels, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    quota = counts * size / counts.sum()
+    take = np.floor(quota).astype(np.int64)
+    by_remainder = np.lexsort((rng.random(len(labels)), -(quota - take)))
+    take[by_remainder[: size - int(take.sum())]] += 1
+    return np.concatenate([rng.choice(np.flatnonzero(inverse == g), size=k, replace=False)
+                           for g, k in enumerate(take) if k])
 
 
 def scored_at(epoch: int, every: Optional[int]) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 
 from genautoml import atomic
 from genautoml.data.base import Modality
+from genautoml.data.text.blocks import Blocks
 from genautoml.data.text.io import format_samples, load_folder, load_jsonl, load_texts, parse_samples, read_text
 from genautoml.data.text.prompting import generate_text
 from genautoml.data.text.representations import TextRepresentation
@@ -38,7 +39,10 @@ class TextModality(Modality):
         return len(raw)
 
     def subset(self, raw: Sequence[str], index: np.ndarray) -> list[str]:
-        return [raw[int(i)] for i in index]
+        texts = [raw[int(i)] for i in index]
+        groups = self.groups(raw)
+        # loaded blocks keep their groups (a held-out part is then subset by them)
+        return texts if groups is None else Blocks(texts, groups[np.asarray(index, dtype=np.int64)])
 
     def groups(self, raw: Sequence[str]) -> Optional[np.ndarray]:
         return getattr(raw, "groups", None)  # loaded blocks carry them (genautoml/data/text/blocks.py)
