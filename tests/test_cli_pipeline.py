@@ -94,6 +94,10 @@ def test_figures_are_reported_beside_their_real_data_floor(finished_run):
     assert set(cv["floor"]) == set(floor)
     assert cv["floor"]["frechet"] < min(row["figure"] for row in cv["leaderboard"] if row["status"] == "ok")
     assert "real data" in output and "the floor at these sizes" in output
+    assert len(cv["floor_per_fold"]) == 2 and cv["floor"]["frechet"] == np.mean([f["frechet"] for f in cv["floor_per_fold"]])
+    tune = json.loads((run_dir / "tune.json").read_text())
+    assert tune["floor_all_folds"] == cv["floor"]["frechet"]
+    assert json.loads((run_dir / "features.json").read_text())["floor"] == cv["floor"]["frechet"]
     # Bootstrap intervals around the figures that resampling does not break.
     intervals = metrics["intervals"]
     assert intervals["level"] == 0.9 and set(intervals["metrics"]) == {"frechet", "mmd", "kid"}

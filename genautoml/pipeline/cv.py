@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional
 from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
-from genautoml.pipeline.floor import cv_floor
+from genautoml.pipeline.floor import cv_floors, mean_floor
 from genautoml.pipeline.guard import separable
 from genautoml.pipeline.resolve import Candidate, candidates
 from genautoml.pipeline.scoring import check_likelihood_selection, default_feature, metric, score, spread
@@ -98,7 +98,8 @@ def run(ctx: Context) -> dict[str, Any]:
         reasons = "; ".join(f"{r.family}: {r.error}" for r in race.records)
         raise SearchFailed(f"cv: every family failed ({reasons})")
     # What real data scores on these folds at these sizes: the figures' floor (pipeline/floor.py)
-    artifact["floor"] = cv_floor(ctx.config, ctx.dataset, default_feature(ctx))
+    artifact["floor_per_fold"] = cv_floors(ctx.config, ctx.dataset, default_feature(ctx))
+    artifact["floor"] = mean_floor(artifact["floor_per_fold"], search.cv_folds)
     ctx.run.write_json("cv.json", artifact)
     return artifact
 

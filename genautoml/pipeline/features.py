@@ -50,6 +50,9 @@ def run(ctx: Context) -> dict[str, Any]:
                                                       complete=False))
     artifact = _artifact(key, metric(ctx), _ranked(ctx, records, chosen), records, complete=True)
     artifact["not_compared"] = skipped  # what the plan's share could not pay for
+    # scored on every cv fold as cv was: cv's floor is theirs (sample figures of images and
+    # sound do not depend on the representation: real examples are scored as they are)
+    artifact["floor"] = (ctx.artifact("cv").get("floor") or {}).get(metric(ctx).name)
     ctx.run.write_json("features.json", artifact)
     return artifact
 

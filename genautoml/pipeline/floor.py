@@ -33,10 +33,11 @@ def real_data_floor(modality, representation, heldout_raw, train_raw, seed: int)
     return {name: out[name] for name in modality.metrics() if name in out}
 
 
-def cv_floor(config, dataset, feature_json: dict) -> dict[str, float]:
-    """The floor of every cv figure: on each fold, real training examples of that fold scored
+def cv_floors(config, dataset, feature_json: dict) -> list[dict[str, float]]:
+    """The floor of every cv figure, per fold: real training examples of that fold scored
     against the same held-out subset the candidates were scored on (same fold seed), in the
-    form of the representation cv trains on; the mean over the folds, as cv's figures are."""
+    form of the representation cv trains on. ``mean_floor`` averages them as the stages
+    average their figures."""
     from genautoml.pipeline.trial import capped, fold_seed
 
     modality = dataset.modality
@@ -47,4 +48,10 @@ def cv_floor(config, dataset, feature_json: dict) -> dict[str, float]:
         representation = modality.representation(modality.feature_model.model_validate(feature_json)).fit(train_raw)
         per_fold.append(real_data_floor(modality, representation, capped(config, modality, valid_raw, seed), train_raw,
                                         seed))
-    return {name: float(np.mean([floor[name] for floor in per_fold])) for name in per_fold[0]}
+    return per_fold
+
+
+def mean_floor(per_fold: list[dict[str, float]], folds: int) -> dict[str, float]:
+    """The mean floor over the first ``folds`` folds (tune scores on those; cv and features on all)."""
+    chosen = per_fold[:folds]
+    return {name: float(np.mean([floor[name] for floor in chosen])) for name in chosen[0]} if chosen else {}

@@ -14,6 +14,7 @@ from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.cv import scalable
 from genautoml.pipeline.events import TrialProgress
+from genautoml.pipeline.floor import mean_floor
 from genautoml.pipeline.guard import separable
 from genautoml.pipeline.resolve import candidates
 from genautoml.pipeline.scoring import default_feature, epoch_observer, metric, score
@@ -165,8 +166,10 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
         "best_per_family": {f: _brief(per_family[f]) for f in families if f in per_family},
         "rescored": {**_brief(rescored), "metrics": rescored.mean_metrics()},
         "chosen": _choose(ctx, cv, rescored, selection),
-        # the chosen figure is on every cv fold, so cv's real-data floor is its floor
-        "floor": (cv.get("floor") or {}).get(selection.name),
+        # real data's figure where the trials were scored (the tune folds), and where the
+        # chosen figure is (every cv fold: cv's floor)
+        "floor": mean_floor(cv.get("floor_per_fold") or [], search.tune_folds).get(selection.name),
+        "floor_all_folds": (cv.get("floor") or {}).get(selection.name),
     }
 
 

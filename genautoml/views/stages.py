@@ -7,6 +7,9 @@ from typing import Any, Callable, Optional
 from genautoml.views.console import ConsoleView
 from genautoml.words import count
 
+#: what a leaderboard's "real data" row is
+FLOOR_NOTE = "the floor at these sizes"
+
 
 def better_word(direction: Optional[str]) -> str:
     """"min" or "max"; "-" for a figure with no better direction (read it against its floor)."""
@@ -30,7 +33,7 @@ def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:
     floor = artifact.get("floor")
     if floor:  # what real training examples score on the same folds: read the figures against it
         rows.append(("", "real data", "", floor.get(artifact["metric"]), None, *[floor.get(n) for n in names], None,
-                     "the floor at these sizes"))
+                     FLOOR_NOTE))
     view.table(
         f"cv leaderboard ({artifact['metric']}, {artifact['direction']}; mean over folds)",
         ["rank", "family", "epochs", artifact["metric"], "±", *names, "seconds", "status"], rows,
@@ -54,9 +57,11 @@ def show_tune(view: ConsoleView, artifact: dict[str, Any]) -> None:
     rows = [(f, b["figure"], b["id"], ", ".join(f"{k}={v}" for k, v in sorted(b["params"].items())))
             for f, b in artifact["best_per_family"].items()]
     metric = artifact["metric"]
-    view.table(f"tune: best per family ({metric}, holdout fold)", ["family", metric, "trial", "params"], rows)
+    view.table(f"tune: best per family ({metric}, holdout fold)", ["family", metric, "trial", "params"],
+               rows + _floor_row(artifact.get("floor"), lambda floor: ("real data", floor, "", FLOOR_NOTE)))
     chosen = artifact["chosen"]
-    floor = f" (real data: {artifact['floor']:.4g})" if artifact.get("floor") is not None else ""
+    all_folds = artifact.get("floor_all_folds")
+    floor = f" (real data: {all_folds:.4g})" if all_folds is not None else ""
     view.note(
         f"chosen: {chosen['family']} ({chosen['source']}) {metric} {chosen['figure']:.4g} on all folds{floor}; "
         f"trials {artifact['trials']} {artifact['counts']}, stopped by {artifact['stopped_by']}"
@@ -65,8 +70,9 @@ def show_tune(view: ConsoleView, artifact: dict[str, Any]) -> None:
 
 def show_features(view: ConsoleView, artifact: dict[str, Any]) -> None:
     metric = artifact["metric"]
+    rows = [(r["rank"], r["feature"], r["figure"], r["status"]) for r in artifact["leaderboard"]]
     view.table(f"features ({metric}, mean over folds)", ["rank", "representation", metric, "status"],
-               [(r["rank"], r["feature"], r["figure"], r["status"]) for r in artifact["leaderboard"]])
+               rows + _floor_row(artifact.get("floor"), lambda floor: ("", "real data", floor, FLOOR_NOTE)))
     view.note(f"chosen representation: {artifact['chosen_label']}")
 
 
@@ -84,6 +90,12 @@ def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
     if floor:
         view.note("real data: as many training examples as samples, scored against the same held-out "
                   "examples (the figure's floor at this size)")
+
+
+def _floor_row(floor: Optional[float], row: Callable[[float], tuple]) -> list[tuple]:
+    """A leaderboard's last row, ``row(floor)``: real data's figure on the same folds and
+    subsets; none when the figure has no floor (likelihoods)."""
+    return [] if floor is None else [row(floor)]
 
 
 def _interval(bounds: Optional[list[float]]) -> str:
