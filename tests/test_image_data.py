@@ -152,3 +152,30 @@ def test_bits_per_pixel_are_reported_only_where_the_encoding_keeps_the_data_s_va
     refused = invoke("cv", config, "--run-dir", tmp_path / "run")
     assert refused.exit_code == 2 and "search.metric: bits_per_dim is not reported for the representation" in refused.output
     assert not (tmp_path / "run" / "cv.json").exists()
+
+
+def test_class_subfolders_stratify_held_out_subsets(tmp_path):
+    import pickle
+
+    from PIL import Image
+
+    from genautoml.config import validate
+    from genautoml.data.registry import get_modality
+    from genautoml.pipeline.trial import capped
+
+    for name, count, value in (("cats", 90, 0), ("dogs", 10, 255)):  # stored by class, unbalanced
+        (tmp_path / "pets" / name).mkdir(parents=True)
+        for i in range(count):
+            Image.new("L", (4, 4), value).save(tmp_path / "pets" / name / f"{i:03d}.png")
+    modality = get_modality("image")
+    images = load_images(cfg(tmp_path / "pets"), tmp_path)
+    assert modality.strata(images).tolist() == [0] * 90 + [1] * 10
+    assert modality.describe(images)["classes"] == 2
+    config = validate({"name": "t", "data": {"modality": "image", "source": "builtin:digits"},
+                       "models": [{"family": "vae"}], "search": {"max_eval_examples": 20}})
+    for seed in range(5):  # every draw holds each class's share: 18 and 2
+        subset = capped(config, modality, modality.subset(images, np.arange(100)), seed)
+        assert sorted(subset[:, 0, 0, 0].tolist()).count(1.0) == 2
+    assert modality.strata(images * 2) is None and modality.strata(images[::-1]) is None  # no stale labels
+    assert pickle.loads(pickle.dumps(images)).labels.tolist() == images.labels.tolist()
+    assert modality.strata(load_images(cfg("builtin:digits"), tmp_path)) is None

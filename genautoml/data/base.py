@@ -101,6 +101,11 @@ class Modality(ABC):
         (every group lies wholly in train or in test, and in one cv fold); None: none."""
         return None
 
+    def strata(self, raw: Any) -> Optional[np.ndarray]:
+        """What held-out subsets are stratified by (genautoml/pipeline/trial.py's ``capped``):
+        each example's class or group, or None. By default the groups (text's documents)."""
+        return self.groups(raw)
+
     def join(self, parts: list[Any]) -> Any:
         """Raw examples made in parts (``sample`` generates in chunks), as one batch."""
         return np.concatenate(parts)

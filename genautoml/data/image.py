@@ -7,15 +7,15 @@ torch is imported inside the functions that use it.
 from __future__ import annotations
 
 import hashlib
-import io
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
-from genautoml import atomic
 from genautoml.data.base import Modality, Representation
+from genautoml.data.image_classes import LabelledImages, folder_classes, labels_of
+from genautoml.data.pictures import image_grid, write_npy, write_png
 from genautoml.data.value_grid import snap, value_grid
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
@@ -105,10 +105,14 @@ def _read_image(path: Path, size: tuple[int, int] | None) -> np.ndarray:
     return array[..., None] if array.ndim == 2 else array
 
 
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
 def _load_folder(folder: Path, size: tuple[int, int] | None) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    files = _image_files(folder)
     if not files:
         raise DataError(f"{folder}: no {'/'.join(IMAGE_SUFFIXES)} images found")
     images, problems = [], []
@@ -138,7 +142,9 @@ def _load_folder(folder: Path, size: tuple[int, int] | None) -> np.ndarray:
 
 
 def load_images(data_cfg: ImageData, base_dir: Path) -> np.ndarray:
-    source = data_cfg.source
+    """The images of ``data.source``, float32 (N, H, W, C) in [0, 1]; from a folder of class
+    subfolders, ``LabelledImages`` that know each one's class."""
+    source, labels = data_cfg.source, None
     if source.startswith("builtin:"):
         images = _builtin(source.removeprefix("builtin:"))
     else:
@@ -149,6 +155,7 @@ def load_images(data_cfg: ImageData, base_dir: Path) -> np.ndarray:
             raise DataError(f"data.source: {path} does not exist")
         if path.is_dir():
             images = _load_folder(path, data_cfg.image_size)
+            labels = folder_classes(path, _image_files(path))
         elif path.suffix.lower() in (".npy", ".npz"):
             if path.stat().st_size == 0:
                 raise DataError(f"{path}: empty file (0 bytes)")
@@ -159,8 +166,9 @@ def load_images(data_cfg: ImageData, base_dir: Path) -> np.ndarray:
         images = _resize(images, data_cfg.image_size)
     if data_cfg.max_examples is not None and len(images) > data_cfg.max_examples:
         keep = np.sort(np.random.default_rng(0).choice(len(images), data_cfg.max_examples, replace=False))
-        images = images[keep]
-    return np.ascontiguousarray(images, dtype=np.float32)
+        images, labels = images[keep], None if labels is None else labels[keep]
+    images = np.ascontiguousarray(images, dtype=np.float32)
+    return images if labels is None else LabelledImages(images, labels)
 
 
 def _resize(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -270,36 +278,6 @@ class ImageRepresentation(Representation):
         self.grid_ = state["grid"].float() if "grid" in state else torch.zeros(0)
 
 
-# ---- samples ---------------------------------------------------------------------------
-
-
-def image_grid(images: np.ndarray, columns: int | None = None, scale: int | None = None) -> np.ndarray:
-    """Tile (N, H, W, C) images into one uint8 picture with 1-pixel gutters, upscaled for viewing."""
-    n, height, width, channels = images.shape
-    columns = columns or max(1, int(np.ceil(np.sqrt(n))))
-    rows = int(np.ceil(n / columns))
-    scale = scale or max(1, 64 // max(height, width))
-    grid = np.full((rows * (height + 1) + 1, columns * (width + 1) + 1, channels), 0.5, dtype=np.float32)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        grid[1 + r * (height + 1): 1 + r * (height + 1) + height, 1 + c * (width + 1): 1 + c * (width + 1) + width] = image
-    grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
-    grid = (np.clip(grid, 0, 1) * 255).round().astype(np.uint8)
-    return grid[..., 0] if channels == 1 else grid
-
-
-def write_png(path: Path, picture: np.ndarray) -> Path:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
-    return atomic.write_bytes(path, buffer.getvalue())
-
-
-def write_npy(path: Path, array: np.ndarray) -> Path:
-    return atomic.write_with(path, lambda handle: np.save(handle, array, allow_pickle=False))
-
-
 class ImageModality(Modality):
     name = "image"
     default_metric = "frechet"
@@ -313,7 +291,11 @@ class ImageModality(Modality):
         return len(raw)
 
     def subset(self, raw: np.ndarray, index: np.ndarray) -> np.ndarray:
-        return raw[index]
+        labels = labels_of(raw)
+        return raw[index] if labels is None else LabelledImages(np.asarray(raw)[index], labels[index])
+
+    def strata(self, raw: np.ndarray) -> Optional[np.ndarray]:
+        return labels_of(raw)
 
     def fingerprint(self, raw: np.ndarray) -> str:
         digest = hashlib.sha256(str(raw.shape).encode())
@@ -321,8 +303,10 @@ class ImageModality(Modality):
         return digest.hexdigest()[:16]
 
     def describe(self, raw: np.ndarray) -> dict[str, Any]:
+        labels = labels_of(raw)
         return {
             "examples": int(len(raw)),
+            "classes": None if labels is None else int(len(np.unique(labels))),  # subfolders
             "shape": list(raw.shape[1:]),
             "min": float(raw.min()),
             "max": float(raw.max()),

@@ -84,15 +84,15 @@ def capped(config, modality, heldout_raw, seed: int):
     """What every score is on: all held-out examples, or ``search.max_eval_examples`` of them
     drawn at random with ``seed`` (kept in their order). Never the first N: data sets and
     folders are often stored by class, and the first N would hold only some classes. Where
-    the data say which examples belong together (``Modality.groups``: text's documents), the
-    subset is stratified: every group keeps its share. Every candidate scored on a fold (or
+    the data say which examples belong together (``Modality.strata``: the class subfolders
+    of images, text's documents), the subset is stratified: every class keeps its share. Every candidate scored on a fold (or
     on the test split) passes the same seed, so all are judged on the same examples."""
     count, cap = modality.count(heldout_raw), config.search.max_eval_examples
     if count <= cap:
         return heldout_raw
     rng = np.random.default_rng(derive_seed(seed, "heldout-subset"))
-    groups = modality.groups(heldout_raw)
-    chosen = rng.choice(count, size=cap, replace=False) if groups is None else stratified_choice(groups, cap, rng)
+    strata = modality.strata(heldout_raw)
+    chosen = rng.choice(count, size=cap, replace=False) if strata is None else stratified_choice(strata, cap, rng)
     return modality.subset(heldout_raw, np.sort(chosen))
 
 

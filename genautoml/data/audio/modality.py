@@ -11,9 +11,10 @@ import numpy as np
 
 from genautoml.data.audio.clips import Clips, fit_clip
 from genautoml.data.audio.io import load_audio, load_wav_folder, read_wav, write_wav
-from genautoml.data.audio.pictures import spectrogram_picture, write_png
+from genautoml.data.audio.pictures import spectrogram_picture
 from genautoml.data.audio.representations import AudioRepresentation, MelRepresentation, WaveformRepresentation
 from genautoml.data.base import Modality
+from genautoml.data.pictures import write_png
 from genautoml.errors import DataError
 from genautoml.metrics.base import Metric
 from genautoml.schema.audio import AudioData, AudioFeature

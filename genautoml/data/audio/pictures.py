@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import numpy as np
 
-from genautoml import atomic
 from genautoml.data.audio.clips import Clips
 from genautoml.metrics.signal import FLOOR, analysis_fft, mel_filterbank, power_spectrogram
 
@@ -47,10 +43,3 @@ def spectrogram_picture(clips: Clips, count: int = PICTURED, columns: int = 4, b
     rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
     return rgb.round().astype(np.uint8)
 
-
-def write_png(path: Path, picture: np.ndarray) -> Path:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
-    return atomic.write_bytes(path, buffer.getvalue())
