@@ -60,6 +60,13 @@ def test_tune_keeps_time_for_rescoring_the_best():
     assert budget.left(30.0, []) == 70.0
     assert budget.left(30.0, [best]) == 10.0  # 100 - 3 x 20 - 30
     assert Budget(10, None, None).left(30.0, [best]) is None
+    # A trial may run no longer than leaves room to re-score it on every fold if it wins:
+    # 70 s are left, re-scoring costs 3x the trial, so at most 70 / 4 s.
+    rescoring = Budget(10, 100.0, None, rescore_factor=3.0)
+    assert rescoring.trial_limit(30.0, []) == 17.5
+    assert rescoring.trial_limit(30.0, []) + 3 * 17.5 + 30.0 == 100.0
+    assert Budget(10, 100.0, None, reserve=lambda records: 60.0, rescore_factor=3.0).trial_limit(30.0, [best]) == 10.0
+    assert Budget(10, None, None, rescore_factor=3.0).trial_limit(30.0, []) is None
 
 
 def test_a_budget_too_small_for_tune_keeps_cvs_choice(tmp_path):

@@ -75,7 +75,8 @@ def run(ctx: Context) -> dict[str, Any]:
     try:
         stopped_by = run_search(
             ctx.config, space, default_feature(ctx), records, executor, on_record,
-            Budget(search.max_trials, budget, search.trial_timeout, reserve=_rescoring_time(ctx, cv)), metric(ctx).direction,
+            Budget(search.max_trials, budget, search.trial_timeout, reserve=_rescoring_time(ctx, cv),
+                   rescore_factor=search.cv_folds / search.tune_folds), metric(ctx).direction,
             parallel=search.parallel,
         )
     finally:

@@ -38,12 +38,24 @@ class Budget:
     #: seconds to leave at the end of ``time_budget`` for what the caller does after the
     #: trials (the pipeline re-scores the best on every fold), given the trials so far
     reserve: Callable[[list[TrialRecord]], float] = _no_reserve
+    #: what re-scoring a trial costs, as a multiple of the trial's own seconds (the pipeline:
+    #: cv folds / tune folds); 0 when the caller re-scores nothing
+    rescore_factor: float = 0.0
 
     def left(self, elapsed: float, records: list[TrialRecord]) -> Optional[float]:
         """Seconds the trials may still use; None: no time budget."""
         if self.time_budget is None:
             return None
         return self.time_budget - self.reserve(records) - elapsed
+
+    def trial_limit(self, elapsed: float, records: list[TrialRecord]) -> Optional[float]:
+        """Seconds the next trials may run: what is left, and no more than leaves room to
+        re-score them if they turn out best (a trial larger than the best so far would
+        otherwise overrun the budget by its own re-scoring). None: no time budget."""
+        left = self.left(elapsed, records)
+        if left is None:
+            return None
+        return min(left, (self.time_budget - elapsed) / (1.0 + self.rescore_factor))
 
 
 def startup_trials(config) -> int:
@@ -128,7 +140,8 @@ def run_search(
         if not missing:
             block_start += parallel
             continue
-        left = budget.left(spent + time.time() - started, list(finished.values()))
+        elapsed = spent + time.time() - started
+        left = budget.trial_limit(elapsed, list(finished.values()))
         if left is not None and left <= 0:
             return "time_budget"
         state = HyperoptState(families)
