@@ -140,8 +140,7 @@ def run_search(
         if not missing:
             block_start += parallel
             continue
-        elapsed = spent + time.time() - started
-        left = budget.trial_limit(elapsed, list(finished.values()))
+        left = budget.trial_limit(spent + time.time() - started, list(finished.values()))
         if left is not None and left <= 0:
             return "time_budget"
         state = HyperoptState(families)
