@@ -1,6 +1,6 @@
 """Errors the user can act on.
 
-Library code raises these; only ``cli.py`` prints them and picks the exit code.
+Library code raises these; only the CLI (``genautoml/cli/errors.py``) prints them and picks the exit code.
 Each message is one line that names the file or key path and says what is expected.
 """
 

@@ -133,6 +133,11 @@ class RunDir:
         if not os.access(self.path, os.W_OK | os.X_OK):
             raise RunDirError(f"--run-dir: {self.path} is not writable; choose another --run-dir")
 
+    def writer(self) -> Optional[int]:
+        """The pid of a live process holding the run directory's lock, or None."""
+        holder = _read_pid(self.path / ".lock")
+        return holder if holder and _pid_alive(holder) else None
+
     # ---- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
         return self.read_json("manifest.json") or {}

@@ -1,60 +1,26 @@
 """The genautoml command line: thin Typer commands over the pipeline's plain functions.
 
-This is the only module that prints errors and picks exit codes:
-0 done, 1 internal error, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); after
-either, the command printed resumes.
+Errors are printed, and exit codes picked, in one place: genautoml/cli/errors.py.
 Heavy modules (torch, the pipeline) are imported inside commands so `--help` is instant.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, List, Optional
 
 import typer
-from typer.core import TyperGroup
 
-try:  # typer 0.2x carries its own copy of click, whose exceptions are the ones raised
-    from typer._click import exceptions as click_errors
-except ImportError:  # older typer: click itself
-    from click import exceptions as click_errors
-
+from genautoml.cli.errors import OneLineUsageErrors, errors, state
 from genautoml.pipeline.stages import STAGES
 
 # OpenMP threads that find no free core spin-wait and slow torch badly on a busy machine
 # (measured: a transformer step 2.0 s instead of 0.3 s); passive waiting costs nothing.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-class _OneLineUsageErrors(TyperGroup):
-    """A bad option value or a missing argument is bad input like any other: one ``error:``
-    line and exit 2, instead of click's usage block in a box."""
-
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
-        if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        try:
-            # Not standalone: click hands us its errors, and returns exit codes, instead of exiting.
-            code = super().main(*args, standalone_mode=False, **kwargs)
-        except click_errors.NoArgsIsHelpError as exc:  # the help, not an error
-            exc.show()
-            sys.exit(exc.exit_code)
-        except click_errors.ClickException as exc:
-            where = exc.ctx.command_path if getattr(exc, "ctx", None) else "genautoml"
-            typer.echo(f"error: {exc.format_message()} (see: {where} -h)", err=True)
-            sys.exit(exc.exit_code)
-        except typer.Abort:
-            typer.echo("aborted", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
-
-
 app = typer.Typer(
-    cls=_OneLineUsageErrors,
+    cls=OneLineUsageErrors,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
@@ -62,7 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"debug": bool(os.environ.get("GENAUTOML_DEBUG"))}
 
 ConfigArg = typer.Argument(..., help="Experiment config (YAML).", show_default=False)
 RunDirOpt = typer.Option(None, "--run-dir", help="Run directory (default: runs/<name>).")
@@ -92,67 +57,7 @@ def main(debug: bool = DebugOpt,
          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                       help="Print the version and exit.")) -> None:
     # Set on every invocation: commands run in one process (tests, notebooks) do not inherit it.
-    _state["debug"] = debug or bool(os.environ.get("GENAUTOML_DEBUG"))
-
-
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _terminate(signum, frame) -> None:
-    from genautoml.errors import Terminated
-
-    raise Terminated()
-
-
-@contextmanager
-def _errors(resume_hint: Optional[str] = None, debug: bool = False) -> Iterator[None]:
-    from genautoml.errors import GenautomlError, Terminated
-
-    if debug:  # --debug after the command
-        _state["debug"] = True
-
-    # SIGTERM ends a command the way Ctrl-C does (only the main thread may set a handler;
-    # the previous one comes back afterwards, for callers that run commands in-process).
-    previous = signal.signal(signal.SIGTERM, _terminate) if threading.current_thread() is threading.main_thread() else None
-    try:
-        yield
-    except GenautomlError as exc:
-        if _state["debug"]:
-            raise
-        for line in exc.lines():
-            _err(f"error: {line}")
-        raise typer.Exit(exc.exit_code)
-    except KeyboardInterrupt as exc:
-        hint = f"; resume with: {resume_hint}" if resume_hint else ""
-        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
-        _err(f"{what}: finished work is saved{hint}")
-        raise typer.Exit(143 if isinstance(exc, Terminated) else 130)
-    except typer.Exit:
-        raise
-    except PermissionError as exc:
-        # A file or folder this user may not read or write (a read-only run directory found
-        # mid-run, an unreadable data file): the user's setting to change, so bad input.
-        if _state["debug"]:
-            raise
-        _err(f"error: {exc.filename or exc}: permission denied; make it readable and writable for this user or "
-             "choose another path (files written before this are intact)")
-        raise typer.Exit(2)
-    except OSError as exc:
-        # A full disk or a failed write: finished files are intact (every write is atomic).
-        if _state["debug"]:
-            raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        _err(f"error: {where}{exc.strerror or exc} (files written before this are intact)")
-        raise typer.Exit(1)
-    except Exception as exc:
-        if _state["debug"]:
-            raise
-        _err(f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for the traceback)")
-        raise typer.Exit(1)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    state["debug"] = debug or bool(os.environ.get("GENAUTOML_DEBUG"))
 
 
 def resume_command(command: str, config: Path, run_dir: Optional[Path], overrides: Optional[List[str]],
@@ -201,7 +106,7 @@ def _run_stage(stage: str, config: Path, run_dir: Optional[Path], overrides: Opt
     from genautoml.pipeline.context import claim_run_dir, open_context
     from genautoml.pipeline.runner import ensure
 
-    with _errors(resume_hint=resume_command(stage, config, run_dir, overrides, quiet), debug=debug):
+    with errors(resume_hint=resume_command(stage, config, run_dir, overrides, quiet), debug=debug):
         view = _view(quiet, as_json)
         ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
         with ctx.run.locked():
@@ -239,7 +144,7 @@ def validate(
     debug: bool = DebugOpt,
 ) -> None:
     """Check a config and print it resolved (--show)."""
-    with _errors(debug=debug):
+    with errors(debug=debug):
         from genautoml.config import to_yaml
         from genautoml.pipeline.plan import as_comment, describe
         from genautoml.pipeline.resolve import check_source, load_resolved, resolved_dict
@@ -264,7 +169,7 @@ for _stage in STAGES:
 def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overrides: Optional[List[str]] = SetOpt,
            force: bool = ForceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt, debug: bool = DebugOpt) -> None:
     """Run every stage in order (data, cv, tune, features, train): the main job."""
-    with _errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet), debug=debug):
+    with errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet), debug=debug):
         from genautoml.pipeline.context import claim_run_dir, open_context
         from genautoml.pipeline.runner import all_fresh, ensure
 
@@ -307,7 +212,7 @@ def sample(
     debug: bool = DebugOpt,
 ) -> None:
     """Generate N samples from a trained run (text runs print them too)."""
-    with _errors(debug=debug):
+    with errors(debug=debug):
         from genautoml.pipeline.sample import sample as do_sample
 
         # Progress goes to stderr: stdout holds the samples' text, the files written, or the JSON.
@@ -338,7 +243,7 @@ def evaluate(
     debug: bool = DebugOpt,
 ) -> None:
     """Score the trained model, or a folder of samples, on the test split."""
-    with _errors(debug=debug):
+    with errors(debug=debug):
         import json
 
         from genautoml.pipeline.evaluate import evaluate as do_evaluate
@@ -361,7 +266,7 @@ def models(
     debug: bool = DebugOpt,
 ) -> None:
     """List the registered families, their modalities and default search spaces."""
-    with _errors(debug=debug):
+    with errors(debug=debug):
         from genautoml.errors import ConfigError
         from genautoml.modalities import MODALITIES
         from genautoml.pipeline.catalog import families
@@ -377,6 +282,42 @@ def models(
             space = "\n".join(f"{k}: {v['space']} (default {v['default']!r})" for k, v in family["space"].items())
             rows.append((family["family"], ", ".join(family["modalities"]), family["summary"], space))
         _view(False).table("families", ["family", "modalities", "what", "default search space"], rows)
+
+
+@app.command()
+def runs(
+    folder: Path = typer.Argument(Path("runs"), help="A folder of run directories (or one run directory)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    debug: bool = DebugOpt,
+) -> None:
+    """One line per run directory, newest first: status, stages, chosen model, figure beside its floor."""
+    with errors(debug=debug):
+        from genautoml.pipeline.runs import find_runs
+        from genautoml.views.runs import show_runs
+
+        found = find_runs(folder)
+        if as_json:
+            _print_json(found)
+            return
+        show_runs(_view(False), found, folder)
+
+
+@app.command()
+def show(
+    run_dir: Path = typer.Argument(..., help="A run directory.", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    debug: bool = DebugOpt,
+) -> None:
+    """One run in full: each stage's status, budget and seconds, the choice, the test figures."""
+    with errors(debug=debug):
+        from genautoml.pipeline.runs import one_run
+        from genautoml.views.runs import show_run
+
+        found = one_run(run_dir)
+        if as_json:
+            _print_json(found)
+            return
+        show_run(_view(False), found)
 
 
 def run() -> None:  # console-script entry point
