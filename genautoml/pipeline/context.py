@@ -101,15 +101,22 @@ class Context:
 def open_context(config_path: str | Path, overrides: list[str], run_dir: Optional[str],
                  events: Optional[Events] = None) -> Context:
     """Validate and resolve the config and load the data, before anything is written."""
+    config = load_resolved(config_path, overrides)
+    return context_for(config, Path(config_path).resolve().parent, run_dir, events)
+
+
+def context_for(config: Config, base_dir: Path, run_dir: Optional[str | Path],
+                events: Optional[Events] = None) -> Context:
+    """The context of a resolved ``config`` (relative data paths read from ``base_dir``), its
+    data loaded, before anything is written."""
     from genautoml.device import resolve_device
 
-    config = load_resolved(config_path, overrides)
     device = resolve_device(config.device)
     import torch
 
     torch.set_num_threads(config.search.threads)
     run = RunDir(run_dir or Path("runs") / config.name)
-    ctx = Context(config, run, base_dir=Path(config_path).resolve().parent, events=events or Silent(), device=device)
+    ctx = Context(config, run, base_dir=base_dir, events=events or Silent(), device=device)
     ctx.dataset  # data errors surface now, before a run directory is made
     return ctx
 

@@ -101,3 +101,10 @@ def one_run(path: Path) -> dict[str, Any]:
     summary = summarize(path)
     metrics: Optional[dict[str, Any]] = RunDir(path).read_json("metrics.json") if summary["status"] != "damaged" else None
     return {**summary, "test": metrics}
+
+
+def tune_trials(path: Path) -> list:
+    """The tune trials of a run directory, as ``TrialRecord`` objects, in the order they finished."""
+    from genautoml.search.store import TrialStore
+
+    return [record for record in TrialStore(Path(path) / "trials.jsonl").load() if record.stage == "tune"]

@@ -29,27 +29,15 @@ def sample(run_dir: Path, n: int, out_dir: Optional[Path], seed: int, *, length:
     modalities of sequences (text): the others refuse them with a ConfigError. A folder
     holding files that ``sample`` did not write is refused unless ``overwrite``. ``events``
     hears how many are done as the work goes on."""
-    import torch
-
     from genautoml.data.registry import get_modality
-    from genautoml.data.text.prompting import check_sampling_options
 
-    if not 1 <= n <= MAX_SAMPLES:
+    if not 1 <= n <= MAX_SAMPLES:  # before the folder is looked at
         raise ConfigError(f"-n: expected 1 to {MAX_SAMPLES} samples, got {n}")
-    check_sampling_options(temperature, top_k)  # before any work, whatever the run's modality
-    model, representation, description = checkpoint.load(run_dir)
     out_dir = Path(out_dir) if out_dir else Path(run_dir) / DEFAULT_FOLDER
     check_folder(out_dir, overwrite)  # before the work; the folder is made only after it
+    raw, description = generate(run_dir, n, seed, length=length, prompt=prompt, temperature=temperature, top_k=top_k,
+                                events=events)
     modality = get_modality(description["modality"])
-    events = events or Silent()
-    generator = torch.Generator().manual_seed(seed)
-    parts = []
-    for start in range(0, n, CHUNK):
-        parts.append(modality.generate(model, representation, min(CHUNK, n - start), generator, length=length,
-                                       prompt=prompt or "", temperature=temperature, top_k=top_k))
-        events.work(WorkProgress(f"sampling from the {description['family']}", min(n, start + CHUNK), n,
-                                 "samples"))
-    raw = modality.join(parts)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MARKER).touch()
     written = modality.write_samples(raw, out_dir)
@@ -59,6 +47,32 @@ def sample(run_dir: Path, n: int, out_dir: Optional[Path], seed: int, *, length:
         result["texts"] = list(raw)
         result["printed"] = printed  # what a terminal shows of them
     return result
+
+
+def generate(run_dir: Path, n: int, seed: int, *, length: Optional[int] = None, prompt: Optional[str] = None,
+             temperature: float = 1.0, top_k: Optional[int] = None,
+             events: Optional[Events] = None) -> tuple[Any, dict[str, Any]]:
+    """``n`` raw samples of the run's model (arrays, texts or clips) and its description,
+    nothing written; generated in steps of ``CHUNK`` that ``events`` hears of."""
+    import torch
+
+    from genautoml.data.registry import get_modality
+    from genautoml.data.text.prompting import check_sampling_options
+
+    if not 1 <= n <= MAX_SAMPLES:
+        raise ConfigError(f"-n: expected 1 to {MAX_SAMPLES} samples, got {n}")
+    check_sampling_options(temperature, top_k)  # before any work, whatever the run's modality
+    model, representation, description = checkpoint.load(run_dir)
+    modality = get_modality(description["modality"])
+    events = events or Silent()
+    generator = torch.Generator().manual_seed(seed)
+    parts = []
+    for start in range(0, n, CHUNK):
+        parts.append(modality.generate(model, representation, min(CHUNK, n - start), generator, length=length,
+                                       prompt=prompt or "", temperature=temperature, top_k=top_k))
+        events.work(WorkProgress(f"sampling from the {description['family']}", min(n, start + CHUNK), n,
+                                 "samples"))
+    return modality.join(parts), description
 
 
 def check_folder(folder: Path, overwrite: bool) -> None:
