@@ -299,6 +299,8 @@ CASES: list[Case] = [
          "16x16 pixels, the data's 8x8"),
     Case("evaluate", "--samples folder of corrupt images",
          lambda p: ["evaluate", p.run, "--samples", _folder({"x.png": b"no"})(p)], "x.png"),
+    Case("runs", "runs on a folder that does not exist", lambda p: ["runs", p.tmp / "nowhere"], "not a folder"),
+    Case("runs", "show on a folder that is not a run", lambda p: ["show", p.tmp], "not a genautoml run directory"),
     # ---- the command line ------------------------------------------------------------
     Case("command line", "unknown command", lambda p: ["serch", p.config], "No such command"),
     Case("command line", "unknown option", lambda p: ["search", p.config, "--budget", "5m"], "No such option: --budget"),
