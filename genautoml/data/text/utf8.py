@@ -24,32 +24,22 @@ ACCEPT, NEED1, NEED2, NEED3, AFTER_E0, AFTER_ED, AFTER_F0, AFTER_F4, REJECT = ra
 CONTINUATION = range(0x80, 0xC0)
 
 
+#: a character's first byte, and the state after it (checked in order: E0, ED, F0 and F4
+#: restrict the byte after them, so they come before the ranges that hold them)
+LEAD = ((range(0x00, 0x80), ACCEPT), (range(0xC2, 0xE0), NEED1), ((0xE0,), AFTER_E0), ((0xED,), AFTER_ED),
+        (range(0xE1, 0xF0), NEED2), ((0xF0,), AFTER_F0), ((0xF4,), AFTER_F4), (range(0xF1, 0xF4), NEED3))
+#: inside a character: the bytes allowed next, and the state after one of them
+FOLLOW = {NEED1: (CONTINUATION, ACCEPT), NEED2: (CONTINUATION, NEED1), NEED3: (CONTINUATION, NEED2),
+          AFTER_E0: (range(0xA0, 0xC0), NEED1), AFTER_ED: (range(0x80, 0xA0), NEED1),
+          AFTER_F0: (range(0x90, 0xC0), NEED2), AFTER_F4: (range(0x80, 0x90), NEED2)}
+
+
 def _step(state: int, byte: int) -> int:
     """The automaton's state after ``byte``."""
     if state == ACCEPT:
-        if byte < 0x80:
-            return ACCEPT
-        if 0xC2 <= byte <= 0xDF:
-            return NEED1
-        if byte == 0xE0:
-            return AFTER_E0
-        if byte == 0xED:
-            return AFTER_ED
-        if 0xE1 <= byte <= 0xEF:
-            return NEED2
-        if byte == 0xF0:
-            return AFTER_F0
-        if byte == 0xF4:
-            return AFTER_F4
-        if 0xF1 <= byte <= 0xF3:
-            return NEED3
-        return REJECT
-    allowed = {NEED1: (CONTINUATION, ACCEPT), NEED2: (CONTINUATION, NEED1), NEED3: (CONTINUATION, NEED2),
-               AFTER_E0: (range(0xA0, 0xC0), NEED1), AFTER_ED: (range(0x80, 0xA0), NEED1),
-               AFTER_F0: (range(0x90, 0xC0), NEED2), AFTER_F4: (range(0x80, 0x90), NEED2)}.get(state)
-    if allowed is None or byte not in allowed[0]:
-        return REJECT
-    return allowed[1]
+        return next((after for bytes_, after in LEAD if byte in bytes_), REJECT)
+    allowed = FOLLOW.get(state)
+    return allowed[1] if allowed is not None and byte in allowed[0] else REJECT
 
 
 def transition_table(token_bytes: Sequence[bytes]) -> np.ndarray:
