@@ -10,6 +10,7 @@ scored on the same test split with the modality's selection metric.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,26 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
               feature_json: dict[str, Any] | None = None) -> tuple[float, float, int]:
     """Train ``family`` on all non-test data (for at most ``seconds``), on the first
     feature of the config unless ``feature_json`` is given; its test figure."""
-    from genautoml.models.registry import get_family
     from genautoml.pipeline.scoring import metric
+
+    selection = metric(ctx)
+    trained = train_and_score(ctx, family, params, seconds, [selection.name], feature_json)
+    return trained.figures[selection.name], trained.seconds, trained.epochs
+
+
+@dataclass
+class Trained:
+    figures: dict[str, float]
+    seconds: float
+    epochs: int
+    model: Any
+    representation: Any
+
+
+def train_and_score(ctx, family: str, params: dict[str, Any], seconds: float | None, names: list[str],
+                    feature_json: dict[str, Any] | None = None) -> Trained:
+    """``train_for`` with the model kept and the test figures of every metric in ``names``."""
+    from genautoml.models.registry import get_family
     from genautoml.pipeline.trial import Scorer, capped
 
     modality = ctx.modality
@@ -41,7 +60,6 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
     train_raw, test_raw = dataset.train_raw(), dataset.test_raw()
     representation.fit(train_raw)
     model = get_family(family)(representation.spec, **params)
-    selection = metric(ctx)
     started = time.perf_counter()
     epochs = [0]
 
@@ -56,8 +74,8 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
         pass  # the modules keep what they learnt so far
     elapsed = time.perf_counter() - started
     heldout = capped(ctx.config, modality, test_raw, test_seed(ctx))
-    figure = Scorer(modality, representation, heldout, train_raw, seed=0)(model, [selection.name])[selection.name]
-    return figure, elapsed, epochs[0]
+    figures = Scorer(modality, representation, heldout, train_raw, seed=0)(model, names)
+    return Trained(figures, elapsed, epochs[0], model, representation)
 
 
 def test_seed(ctx) -> int:

@@ -8,6 +8,7 @@ text generation with prompts (genautoml/data/text/prompting.py) asks for.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Optional, Protocol, runtime_checkable
 
@@ -23,18 +24,35 @@ class EncodedSpec:
         tensor (N, dim). ``levels`` None: float32 values in [0, 1]; ``levels`` L: int64
         values in 0..L-1. Images (pixels), text (windows of tokens) and audio (mu-law
         samples or spectrogram frames) all arrive this way.
+    ``shape``: the layout of each vector when it is a row-major grid of one signal: (T,)
+        for waveform samples, (frames, bands) for log-mel frames, (H, W) or (H, W, C) for
+        images with every pixel kept. None when the values are no grid (pixels dropped,
+        windows of tokens). Families may use it for convolutions; the vector stays flat.
     """
 
     kind: str
     dim: int
     levels: Optional[int] = None
+    shape: Optional[tuple[int, ...]] = None
+
+    def __post_init__(self):
+        if self.shape is not None:
+            # JSON brings lists back; a tuple keeps the spec hashable and comparable.
+            object.__setattr__(self, "shape", tuple(int(n) for n in self.shape))
+            if math.prod(self.shape) != self.dim:
+                raise ValueError(f"spec shape {self.shape} does not hold {self.dim} values")
 
     @property
     def discrete(self) -> bool:
         return self.levels is not None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.shape is None:  # the JSON of specs without a layout stays as it was
+            del out["shape"]
+        else:
+            out["shape"] = list(self.shape)
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "EncodedSpec":

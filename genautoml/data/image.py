@@ -243,7 +243,9 @@ class ImageRepresentation(Representation):
 
     @property
     def spec(self) -> EncodedSpec:
-        return EncodedSpec(kind="vector", dim=int(self.keep_.sum()), levels=self.levels)
+        every_pixel = bool(self.keep_.all())
+        shape = tuple(self.shape_.tolist()) if every_pixel else None  # dropped pixels leave no grid
+        return EncodedSpec(kind="vector", dim=int(self.keep_.sum()), levels=self.levels, shape=shape)
 
     def encode(self, raw: np.ndarray) -> torch.Tensor:
         import torch

@@ -23,6 +23,8 @@ BUILTIN_MODULES = (
     "genautoml.models.ngram",
     "genautoml.models.wavegan",
     "genautoml.models.hybrid",
+    "genautoml.models.diffusion",
+    "genautoml.models.flow",
 )
 
 

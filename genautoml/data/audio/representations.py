@@ -114,7 +114,8 @@ class WaveformRepresentation(AudioRepresentation):
 
     @property
     def spec(self) -> EncodedSpec:
-        return EncodedSpec(kind="vector", dim=self.model_length, levels=None if self.continuous else MU + 1)
+        return EncodedSpec(kind="vector", dim=self.model_length, levels=None if self.continuous else MU + 1,
+                           shape=(self.model_length,))
 
     def encode(self, raw: Clips) -> torch.Tensor:
         import torch
@@ -176,7 +177,7 @@ class MelRepresentation(AudioRepresentation):
 
     @property
     def spec(self) -> EncodedSpec:
-        return EncodedSpec(kind="vector", dim=self.frames * self.n_mels, levels=None)
+        return EncodedSpec(kind="vector", dim=self.frames * self.n_mels, levels=None, shape=(self.frames, self.n_mels))
 
     def encode(self, raw: Clips) -> torch.Tensor:
         db = self._log_mel(self._to_model(raw)).float()
