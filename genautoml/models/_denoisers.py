@@ -12,6 +12,7 @@ the layout. Time ``t`` is continuous in [0, 1].
 from __future__ import annotations
 
 import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
