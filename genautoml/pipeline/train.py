@@ -51,7 +51,7 @@ def run(ctx: Context) -> dict[str, Any]:
     checkpoint.save(ctx.run / "model", model, representation, description)
     _write_samples(ctx, model, representation)
     artifact = _artifact(ctx, family, params, feature_json, representation, metrics, seed)
-    artifact["intervals"] = _intervals(ctx, model, representation, seed)
+    artifact["intervals"], artifact["sampling"] = _intervals_and_speed(ctx, model, representation, seed)
     artifact["seconds"] = round(seconds, 2)
     # How the final model was trained: extended (with its validation checks) or as tuned.
     artifact["training"] = extension.to_json() if extension is not None else {"extended": False, "reason": why_not}
@@ -83,13 +83,22 @@ def _artifact(ctx: Context, family: str, params: dict[str, Any], feature_json: d
     }
 
 
-def _intervals(ctx: Context, model, representation, seed: int) -> dict[str, Any]:
+def _intervals_and_speed(ctx: Context, model, representation, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Bootstrap intervals of the test figures, on the very samples and held-out examples
-    they were computed from (the scorer draws them again from the same seed)."""
+    they were computed from (the scorer draws them again from the same seed), and what
+    drawing those samples cost: a diffusion model's steps or an autoregressive model's
+    tokens make sampling far slower than one pass of a VAE, and a user choosing a model
+    needs to know (timed, so volatile: the golden summaries leave ``seconds`` out)."""
     modality, dataset = ctx.modality, ctx.dataset
     test = capped(ctx.config, modality, dataset.test_raw(), seed)
     scorer = Scorer(modality, representation, test, dataset.train_raw(), seed)
-    return bootstrap_intervals(modality, test, scorer.generate(model), dataset.train_raw(), seed)
+    started = time.perf_counter()
+    generated = scorer.generate(model)
+    seconds = max(time.perf_counter() - started, 1e-9)
+    drawn = modality.generate_count(test)
+    speed = {"samples": drawn, "seconds": round(seconds, 3), "per_second": round(drawn / seconds, 1),
+             "device": str(ctx.device)}
+    return bootstrap_intervals(modality, test, generated, dataset.train_raw(), seed), speed
 
 
 def _write_samples(ctx: Context, model, representation) -> None:

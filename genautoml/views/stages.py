@@ -90,6 +90,10 @@ def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
     if floor:
         view.note("real data: as many training examples as samples, scored against the same held-out "
                   "examples (the figure's floor at this size)")
+    sampling = artifact.get("sampling")
+    if sampling:
+        view.note(f"sampling: {sampling['per_second']:.4g} samples per second on {sampling['device']} "
+                  f"({sampling['samples']} drawn and decoded in {sampling['seconds']:.3g} s)")
 
 
 def _floor_row(floor: Optional[float], row: Callable[[float], tuple]) -> list[tuple]:
