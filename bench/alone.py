@@ -3,7 +3,8 @@ a config's data and first representation, scored on the test split beside the re
 floor, with its sampling speed.
 
     python -m bench.alone configs/digits.yaml diffusion --seconds 180 [--param steps=50]
-        [--set data.max_examples=900] [--metrics frechet,c2st] [--save name]
+        [--set data.max_examples=900] [--metrics frechet,c2st] [--feature '{representation: mel}']
+        [--save name]
 
 Used for issue 18's figures (a new family at its defaults for three minutes) and for
 deciding which families earn a place in the default candidate lists.
@@ -45,11 +46,12 @@ def floors(ctx, trained, names: list[str]) -> dict[str, float]:
 
 
 def run(config: Path, family: str, seconds: float, params: dict[str, Any], overrides: list[str],
-        names: list[str]) -> dict[str, Any]:
+        names: list[str], feature: dict[str, Any] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as run_dir:
         ctx = context(config, overrides, Path(run_dir))
-        trained = train_and_score(ctx, family, params, seconds, names)
+        trained = train_and_score(ctx, family, params, seconds, names, feature)
         return {"config": str(config), "overrides": overrides, "family": family, "params": params,
+                "feature": feature or ctx.resolved["features"][0],
                 "budget_s": seconds, "train_s": round(trained.seconds, 1), "epochs": trained.epochs,
                 "figures": trained.figures, "floor": floors(ctx, trained, names),
                 "samples_per_second": round(sampling_speed(trained.model, 256), 1), "machine": machine()}
@@ -63,10 +65,11 @@ def main() -> None:
     parser.add_argument("--param", action="append", default=[], help="NAME=VALUE (YAML value)")
     parser.add_argument("--set", action="append", default=[], help="a config override, KEY=VALUE")
     parser.add_argument("--metrics", default="frechet,c2st")
+    parser.add_argument("--feature", type=yaml.safe_load, help="the representation, in YAML (default: the config's first)")
     parser.add_argument("--save", help="also write bench/results/alone-NAME.json")
     args = parser.parse_args()
     params = {k: yaml.safe_load(v) for k, v in (p.split("=", 1) for p in args.param)}
-    result = run(args.config, args.family, args.seconds, params, args.set, args.metrics.split(","))
+    result = run(args.config, args.family, args.seconds, params, args.set, args.metrics.split(","), args.feature)
     print(json.dumps(result, indent=1))
     if args.save:
         save(f"alone-{args.save}", result)

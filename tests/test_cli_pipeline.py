@@ -109,6 +109,14 @@ def test_figures_are_reported_beside_their_real_data_floor(finished_run):
     assert "real data" in output
 
 
+def test_the_cost_of_sampling_is_reported(finished_run):
+    _, run_dir, output = finished_run
+    sampling = json.loads((run_dir / "metrics.json").read_text())["sampling"]
+    assert sampling["samples"] == 30 and sampling["device"] == "cpu"
+    assert sampling["per_second"] == pytest.approx(30 / sampling["seconds"], rel=1e-3)
+    assert "samples per second on cpu" in output
+
+
 def test_stage_commands_reuse_results(finished_run):
     config, run_dir, _ = finished_run
     result = invoke("cv", config, "--run-dir", run_dir)

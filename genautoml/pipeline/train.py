@@ -96,7 +96,7 @@ def _intervals_and_speed(ctx: Context, model, representation, seed: int) -> tupl
     generated = scorer.generate(model)
     seconds = max(time.perf_counter() - started, 1e-9)
     drawn = modality.generate_count(test)
-    speed = {"samples": drawn, "seconds": round(seconds, 3), "per_second": round(drawn / seconds, 1),
+    speed = {"samples": drawn, "seconds": float(f"{seconds:.4g}"), "per_second": float(f"{drawn / seconds:.4g}"),
              "device": str(ctx.device)}
     return bootstrap_intervals(modality, test, generated, dataset.train_raw(), seed), speed
 
