@@ -34,7 +34,7 @@ class Diffusion(OneNetworkState, Family):
     # Every epoch is alike (no schedule tied to the count), and the moving average is the
     # model at any epoch: final training may run past the tuned count.
     extends_epochs = True
-    summary = "denoising diffusion (DDPM training, DDIM sampling); MLP, dilated 1-D conv or U-Net by layout"
+    summary = "denoising diffusion (DDPM training, DDIM sampling with eta); MLP, dilated 1-D conv or U-Net by layout"
     bounds = {"steps": Bound(1, 10_000), "channels": Bound(1, 1024), "eta": Bound(0, 1)}
     default_space = {
         "lr": {"loguniform": [3e-4, 3e-3]},
