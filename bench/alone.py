@@ -4,7 +4,7 @@ floor, with its sampling speed.
 
     python -m bench.alone configs/digits.yaml diffusion --seconds 180 [--param steps=50]
         [--set data.max_examples=900] [--metrics frechet,c2st] [--feature '{representation: mel}']
-        [--save name]
+        [--save name] [--samples DIR]
 
 Used for issue 18's figures (a new family at its defaults for three minutes) and for
 deciding which families earn a place in the default candidate lists.
@@ -23,7 +23,6 @@ import yaml
 
 from bench.common import context, machine, save
 from bench.quality import test_seed, train_and_score
-
 
 #: samples drawn to time sampling (a waveform diffusion model draws about one per second on 2 cores)
 SPEED_SAMPLES = 32
@@ -49,11 +48,21 @@ def floors(ctx, trained, names: list[str]) -> dict[str, float]:
     return {name: floor[name] for name in names if name in floor}
 
 
+def write_samples(ctx, trained, folder: Path, count: int = 64) -> None:
+    """``count`` samples, as the train stage writes them (a grid, spectrograms, WAVs)."""
+    import torch
+
+    samples = trained.representation.draw(trained.model, count, torch.Generator().manual_seed(0))
+    ctx.modality.write_samples(samples, folder)
+
+
 def run(config: Path, family: str, seconds: float, params: dict[str, Any], overrides: list[str],
-        names: list[str], feature: dict[str, Any] | None = None) -> dict[str, Any]:
+        names: list[str], feature: dict[str, Any] | None = None, samples: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as run_dir:
         ctx = context(config, overrides, Path(run_dir))
         trained = train_and_score(ctx, family, params, seconds, names, feature)
+        if samples is not None:
+            write_samples(ctx, trained, samples)
         return {"config": str(config), "overrides": overrides, "family": family, "params": params,
                 "feature": feature or ctx.resolved["features"][0],
                 "budget_s": seconds, "train_s": round(trained.seconds, 1), "epochs": trained.epochs,
@@ -71,9 +80,11 @@ def main() -> None:
     parser.add_argument("--metrics", default="frechet,c2st")
     parser.add_argument("--feature", type=yaml.safe_load, help="the representation, in YAML (default: the config's first)")
     parser.add_argument("--save", help="also write bench/results/alone-NAME.json")
+    parser.add_argument("--samples", type=Path, help="write 64 samples into this folder (as samples/ of a run)")
     args = parser.parse_args()
     params = {k: yaml.safe_load(v) for k, v in (p.split("=", 1) for p in args.param)}
-    result = run(args.config, args.family, args.seconds, params, args.set, args.metrics.split(","), args.feature)
+    result = run(args.config, args.family, args.seconds, params, args.set, args.metrics.split(","), args.feature,
+                 args.samples)
     print(json.dumps(result, indent=1))
     if args.save:
         save(f"alone-{args.save}", result)

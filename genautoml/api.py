@@ -28,8 +28,10 @@ ConfigLike = Union[str, Path, Mapping[str, Any], Config]
 
 def search(config: ConfigLike, run_dir: Optional[Union[str, Path]] = None, overrides: Optional[list[str]] = None, *,
            force: bool = False, events: Optional[Events] = None) -> "Run":
-    """Every stage in order, as ``genautoml search``; the finished run."""
-    return run_stage("train", config, run_dir, overrides, force=force, events=events)
+    """Every stage in order, as ``genautoml search``; the finished run, its report.html written."""
+    run = run_stage("train", config, run_dir, overrides, force=force, events=events)
+    run.report()
+    return run
 
 
 def run_stage(stage: str, config: ConfigLike, run_dir: Optional[Union[str, Path]] = None,
@@ -97,6 +99,12 @@ class Run:
         from genautoml.pipeline.runs import tune_trials
 
         return tune_trials(self.path)
+
+    def report(self, out: Optional[Union[str, Path]] = None, *, overwrite: bool = False) -> Path:
+        """Write report.html (or ``out``) for this run, as ``genautoml report`` does; its path."""
+        from genautoml.views.report import write_report
+
+        return write_report(self.path, None if out is None else Path(out), overwrite=overwrite)
 
     def sample(self, n: int, seed: int = 0, **options: Any) -> Any:
         """``n`` samples of the trained model, in the data's own form (images: an array

@@ -61,3 +61,21 @@ def finished_run(tmp_path_factory):
     result = invoke("search", config, "--run-dir", run_dir)
     assert result.exit_code == 0, result.output
     return config, run_dir, result.output
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory):
+    """``smoke_runs(modality)`` -> (run directory, golden summary) of configs/smoke-MODALITY.yaml
+    searched to the end in a fresh process, once per session: the golden test and the
+    report's browser test read the same runs. Tests that change a run work on a copy."""
+    from tests.golden.summary import run_smoke
+
+    done: dict[str, tuple] = {}
+
+    def get(modality: str):
+        if modality not in done:
+            run_dir = tmp_path_factory.mktemp(f"smoke-{modality}") / "run"
+            done[modality] = (run_dir, run_smoke(modality, run_dir))
+        return done[modality]
+
+    return get

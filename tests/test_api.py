@@ -16,6 +16,9 @@ def test_search_sample_and_evaluate_from_python(tmp_path, capsys):
     assert metrics["split"] == "test" and run.leaderboard[0]["family"] in {"vae", "gan"}
     assert len(run.trials) == 2 and all(trial.stage == "tune" for trial in run.trials)
     assert run.status["status"] == "done"
+    assert (run.path / "report.html").is_file()  # search writes the report, as the CLI's does
+    elsewhere = run.report(tmp_path / "copy.html")
+    assert elsewhere.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     images = run.sample(12, seed=1)
     assert images.shape[0] == 12 and images.ndim == 4 and np.array_equal(images, run.sample(12, seed=1))
     own = run.evaluate()  # the run's model: reproduces metrics.json

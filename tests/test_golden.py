@@ -6,13 +6,14 @@ import json
 
 import pytest
 
-from tests.golden.summary import MODALITIES, differences, golden_path, run_smoke
+from tests.golden.summary import MODALITIES, differences, golden_path
 
 
 @pytest.mark.parametrize("modality", MODALITIES)
-def test_smoke_search_matches_golden(modality, tmp_path):
+def test_smoke_search_matches_golden(modality, smoke_runs):
     expected = json.loads(golden_path(modality).read_text())
-    actual = json.loads(json.dumps(run_smoke(modality, tmp_path / "run"), sort_keys=True))
+    _, summary = smoke_runs(modality)
+    actual = json.loads(json.dumps(summary, sort_keys=True))
     found = list(differences(expected, actual))
     assert not found, "\n".join(found[:20])
 

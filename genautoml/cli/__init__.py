@@ -172,6 +172,7 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
     with errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet), debug=debug):
         from genautoml.pipeline.context import claim_run_dir, open_context
         from genautoml.pipeline.runner import all_fresh, ensure
+        from genautoml.views.report import write_report
 
         view = _view(quiet, as_json)
         ctx = open_context(config, overrides or [], str(run_dir) if run_dir else None, view)
@@ -183,15 +184,16 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
                 result = ctx.artifact("train")
             else:
                 result = ensure(ctx, "train")
+            report = write_report(ctx.run.path)  # inside the lock: the search's own writer writes it
         if as_json:
-            _print_json({"stage": "train", "run_dir": str(ctx.run), "result": result})
+            _print_json({"stage": "train", "run_dir": str(ctx.run), "result": result, "report": str(report)})
             return
         if done_before:
             view.show("train", result)
             return
         typer.echo(
             f"done: {result['family']} on {ctx.artifact('features')['chosen_label']}, "
-            f"test {result['metric']} {result['figure']:.4g}; run directory {ctx.run}"
+            f"test {result['metric']} {result['figure']:.4g}; run directory {ctx.run}; report {report}"
         )
 
 
@@ -318,6 +320,21 @@ def show(
             _print_json(found)
             return
         show_run(_view(False), found)
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A run directory (finished or not: the report shows what exists).",
+                                   show_default=False),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write here instead of RUN_DIR/report.html."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+    debug: bool = DebugOpt,
+) -> None:
+    """Write report.html: one self-contained page (plots, samples, sound) that opens offline."""
+    with errors(debug=debug):
+        from genautoml.views.report import write_report
+
+        typer.echo(str(write_report(run_dir, out, overwrite=overwrite)))
 
 
 def run() -> None:  # console-script entry point
