@@ -28,9 +28,13 @@ ConfigLike = Union[str, Path, Mapping[str, Any], Config]
 
 def search(config: ConfigLike, run_dir: Optional[Union[str, Path]] = None, overrides: Optional[list[str]] = None, *,
            force: bool = False, events: Optional[Events] = None) -> "Run":
-    """Every stage in order, as ``genautoml search``; the finished run, its report.html written."""
+    """Every stage in order, as ``genautoml search``; the finished run, its report.html
+    written and, when the config has ``tracking``, logged to MLflow."""
+    from genautoml.tracking import track_run
+
     run = run_stage("train", config, run_dir, overrides, force=force, events=events)
     run.report()
+    track_run(run.path)  # where the config's tracking says, once
     return run
 
 

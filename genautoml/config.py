@@ -174,6 +174,22 @@ class TrainConfig(Strict):
         return parse_duration(value)
 
 
+class MlflowTracking(Strict):
+    """Where a finished search is logged (optional extra ``genautoml[mlflow]``)."""
+
+    #: MLflow's tracking URI: a local database (``sqlite:///mlflow.db``, a path read from the
+    #: working directory as MLflow reads it), the address of an ``mlflow server``
+    #: (``http://127.0.0.1:5000``), or a folder where MLflow still allows its file store
+    uri: str = Field(min_length=1)
+    #: the experiment the search goes into (made when missing)
+    experiment: str = Field("genautoml", min_length=1)
+
+
+class TrackingConfig(Strict):
+    #: null: no tracking
+    mlflow: Optional[MlflowTracking] = None
+
+
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -186,6 +202,8 @@ class Config(Strict):
     models: list[ModelEntry] = Field(min_length=1)
     search: SearchConfig = Field(default_factory=SearchConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    #: where the finished search is also logged; changes no result
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
     @field_validator("name")
     @classmethod
@@ -305,7 +323,9 @@ def apply_override(raw: dict, assignment: str) -> None:
                 raise ConfigError(f"--set {path}: {'.'.join(keys[:depth])} has no item {key}")
             node = node[int(key)]
         elif isinstance(node, dict):
-            node = node.setdefault(key, {})
+            if node.get(key) is None:  # absent, or null (an optional section left off): a new mapping
+                node[key] = {}
+            node = node[key]
         else:
             raise ConfigError(f"--set {path}: {'.'.join(keys[:depth])} is not a mapping")
     last = keys[-1]

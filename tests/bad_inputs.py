@@ -301,6 +301,12 @@ CASES: list[Case] = [
          lambda p: ["evaluate", p.run, "--samples", _folder({"x.png": b"no"})(p)], "x.png"),
     Case("runs", "runs on a folder that does not exist", lambda p: ["runs", p.tmp / "nowhere"], "not a folder"),
     Case("runs", "show on a folder that is not a run", lambda p: ["show", p.tmp], "not a genautoml run directory"),
+    Case("report", "report on a folder that is not a run", lambda p: ["report", p.tmp], "not a genautoml run directory"),
+    Case("report", "report --out onto the user's file", lambda p: ["report", p.run, "--out", p.write("mine.html", "mine")],
+         "exists; pass --overwrite"),
+    Case("report", "report --out that is a folder", lambda p: ["report", p.run, "--out", p.tmp], "is a folder"),
+    Case("config", "tracking.mlflow without a uri",
+         lambda p: ["validate", p.write("c.yaml", GOOD), "--set", "tracking.mlflow.experiment=x"], "tracking.mlflow.uri"),
     # ---- the command line ------------------------------------------------------------
     Case("command line", "unknown command", lambda p: ["serch", p.config], "No such command"),
     Case("command line", "unknown option", lambda p: ["search", p.config, "--budget", "5m"], "No such option: --budget"),

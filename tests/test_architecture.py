@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "genautoml"
 # The parts, by module path prefix (the longest prefix wins).
 PARTS = {
     "genautoml.cli": "shell", "genautoml.__main__": "shell", "genautoml.views": "shell", "genautoml.api": "shell",
+    "genautoml.tracking": "shell",
     "genautoml.pipeline": "pipeline",
     "genautoml.search": "search",
     "genautoml.data": "data",

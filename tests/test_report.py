@@ -89,3 +89,13 @@ def test_report_shows_the_runs_figures(finished_run):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert f"{metrics['figure']:.4g}" in page and "real data" in page
     assert page.count('class="plot"') >= 2  # the budget and the learning curves at least
+
+
+def test_best_so_far_follows_the_metric_direction():
+    from genautoml.views.report_plots import best_so_far
+
+    trials = [{"family": "a", "seconds": 1.0, "figure": 3.0}, {"family": "b", "seconds": 2.0, "figure": 1.0},
+              {"family": "a", "seconds": 1.0, "figure": None}, {"family": "a", "seconds": 1.0, "figure": 2.0}]
+    assert best_so_far(trials, "minimize") == [(1.0, 1, 3.0), (3.0, 2, 1.0), (5.0, 4, 1.0)]
+    assert best_so_far(trials, "maximize") == [(1.0, 1, 3.0), (3.0, 2, 3.0), (5.0, 4, 3.0)]
+    assert best_so_far(trials, "minimize", "a") == [(1.0, 1, 3.0), (5.0, 4, 2.0)]

@@ -172,6 +172,7 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
     with errors(resume_hint=resume_command("search", config, run_dir, overrides, quiet), debug=debug):
         from genautoml.pipeline.context import claim_run_dir, open_context
         from genautoml.pipeline.runner import all_fresh, ensure
+        from genautoml.tracking import track_run
         from genautoml.views.report import write_report
 
         view = _view(quiet, as_json)
@@ -185,9 +186,14 @@ def search(config: Path = ConfigArg, run_dir: Optional[Path] = RunDirOpt, overri
             else:
                 result = ensure(ctx, "train")
             report = write_report(ctx.run.path)  # inside the lock: the search's own writer writes it
+            tracked = track_run(ctx.run.path)
         if as_json:
-            _print_json({"stage": "train", "run_dir": str(ctx.run), "result": result, "report": str(report)})
+            _print_json({"stage": "train", "run_dir": str(ctx.run), "result": result, "report": str(report),
+                         "tracking": tracked})
             return
+        if tracked is not None:
+            logged = tracked["mlflow"]
+            view.note(f"logged to MLflow at {logged['uri']}: experiment {logged['experiment']}, run {logged['run_id']}")
         if done_before:
             view.show("train", result)
             return

@@ -21,9 +21,9 @@ from genautoml.rundir import RunDir
 # Keys that bound the search without changing what a trial computes: changing them
 # continues a run (more trials, more time) instead of asking for --force.
 BUDGET_KEYS = (("search", "max_trials"), ("search", "time_budget"), ("search", "trial_timeout"), ("device",))
-# Keys that change no result at all: what the run is called, and where and with how many
-# threads its trials run (genautoml/pipeline/stages.py leaves them out of the stage keys).
-NEUTRAL_KEYS = (("name",), *(("search", key) for key in NEUTRAL_SEARCH_KEYS))
+# Keys that change no result at all: what the run is called, where it is tracked, and where
+# and with how many threads its trials run (genautoml/pipeline/stages.py leaves them out of the stage keys).
+NEUTRAL_KEYS = (("name",), ("tracking",), *(("search", key) for key in NEUTRAL_SEARCH_KEYS))
 
 
 def identity(resolved_config: dict) -> dict:

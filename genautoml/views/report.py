@@ -190,7 +190,7 @@ def _search(trials: list[dict[str, Any]], tune: Optional[dict[str, Any]], cv: Op
     if tune is None and not trials:
         return _not_yet("Hyperparameter search (tune)", "tune")
     metric = (cv or {}).get("metric", "figure")
-    direction = (cv or {}).get("direction", "min")
+    direction = (cv or {}).get("direction", "minimize")
     floor = ((cv or {}).get("floor") or {}).get(metric)
     counts = ", ".join(f"{k} {v}" for k, v in ((tune or {}).get("counts") or {}).items())
     chosen = (tune or {}).get("chosen") or {}

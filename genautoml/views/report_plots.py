@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+from genautoml.direction import Direction
+
 #: inches at 100 dpi: 1000 px wide, readable in a 1280 px window
 _WIDTH, _HEIGHT, _DPI = 10.0, 3.6, 100
 
@@ -61,35 +63,44 @@ def budget_plot(rows: list[tuple[str, Optional[float], Optional[float]]]) -> Opt
     return _finish(fig, 2 * len(rows))
 
 
+def best_so_far(trials: list[dict[str, Any]], direction: str, family: Optional[str] = None):
+    """(cumulative trial seconds, trial number, best figure so far) at each scored trial of
+    ``family`` (None: every family), in the order the trials finished."""
+    direction = Direction(direction)
+    elapsed, best, series = 0.0, None, []
+    for number, trial in enumerate(trials, start=1):
+        elapsed += trial.get("seconds") or 0.0
+        figure = trial.get("figure")
+        if (family is None or trial["family"] == family) and figure is not None and math.isfinite(figure):
+            best = figure if best is None else direction.best(best, figure)
+            series.append((elapsed, number, best))
+    return series
+
+
 def history_plot(trials: list[dict[str, Any]], direction: str, metric: str, floor: Optional[float]) -> Optional[Plot]:
     """Best figure so far against cumulative trial seconds and against trial count, per
     family and over all. ``trials``: dicts with family, seconds, figure (None when it has none)."""
-    scored = [t for t in trials if t.get("figure") is not None and math.isfinite(t["figure"])]
-    if not scored:
+    overall = best_so_far(trials, direction)
+    if not overall:
         return None
     plt = _pyplot()
-    better = min if direction == "min" else max
     fig, (by_time, by_count) = plt.subplots(1, 2, figsize=(_WIDTH, _HEIGHT))
     colors = _colors([t["family"] for t in trials])
     for family in [None, *sorted(colors)]:
-        elapsed, best, xs, ys, counts = 0.0, None, [], [], []
-        for count, trial in enumerate(trials, start=1):
-            elapsed += trial.get("seconds") or 0.0
-            if (family is None or trial["family"] == family) and trial in scored:
-                best = trial["figure"] if best is None else better(best, trial["figure"])
-                xs.append(elapsed), ys.append(best), counts.append(count)
-        if xs:
+        series = best_so_far(trials, direction, family)
+        if series:
+            seconds, numbers, best = zip(*series)
             style = {"color": "black", "linewidth": 2, "label": "all"} if family is None else \
                 {"color": colors[family], "linestyle": "--", "label": family}
-            by_time.step(xs, ys, where="post", **style)
-            by_count.step(counts, ys, where="post", **style)
+            by_time.step(seconds, best, where="post", **style)
+            by_count.step(numbers, best, where="post", **style)
     for ax, label in ((by_time, "cumulative trial seconds"), (by_count, "trial")):
         if floor is not None:
             ax.axhline(floor, color="grey", linestyle=":", label="real data")
         ax.set_xlabel(label)
         ax.set_ylabel(f"best {metric} so far")
     by_count.legend(fontsize=8)
-    return _finish(fig, len(scored))
+    return _finish(fig, len(overall))
 
 
 def curves_plot(trials: list[dict[str, Any]], metric: str) -> Optional[Plot]:
@@ -122,8 +133,8 @@ def curves_plot(trials: list[dict[str, Any]], metric: str) -> Optional[Plot]:
 def parameters_plot(trials: list[dict[str, Any]], direction: str, metric: str, top: int = 12) -> Optional[Plot]:
     """Parallel coordinates of the numeric hyperparameters of one family's best ``top``
     trials, each axis scaled to its range (log for ranges over two decades), coloured by figure."""
-    scored = sorted((t for t in trials if t.get("figure") is not None), key=lambda t: t["figure"],
-                    reverse=direction == "max")[:top]
+    direction = Direction(direction)
+    scored = sorted((t for t in trials if t.get("figure") is not None), key=lambda t: direction.loss(t["figure"]))[:top]
     names = sorted({k for t in scored for k, v in t["params"].items() if isinstance(v, (int, float)) and not isinstance(v, bool)})
     if len(scored) < 2 or not names:
         return None
@@ -132,7 +143,7 @@ def parameters_plot(trials: list[dict[str, Any]], direction: str, metric: str, t
     columns = [_scaled([t["params"].get(n) for t in scored]) for n in names]
     figures = [t["figure"] for t in scored]
     low, high = min(figures), max(figures)
-    cmap = plt.get_cmap("viridis_r" if direction == "min" else "viridis")
+    cmap = plt.get_cmap("viridis_r" if direction is Direction.MINIMIZE else "viridis")
     for row, trial in enumerate(scored):
         shade = cmap(0.0 if high == low else (trial["figure"] - low) / (high - low))
         ax.plot(range(len(names)), [column[row] for column in columns], color=shade, marker="o", alpha=0.8)
