@@ -51,7 +51,7 @@ class Scorer:
     skipped for families without a likelihood.
     """
 
-    def __init__(self, modality, representation, heldout_raw, train_raw, seed: int):
+    def __init__(self, modality, representation, heldout_raw, train_raw, seed: int, *, oversample: int = 1):
         self.modality = modality
         self.metrics = modality.metrics()
         self.representation = representation
@@ -59,13 +59,19 @@ class Scorer:
         self.heldout_encoded = representation.encode(heldout_raw)
         self.train = train_raw
         self.seed = seed
+        # Samples drawn per held-out example's worth (1: as many as there are held-out
+        # examples, the size every reported figure and its floor are stated at). Extended
+        # training's checks draw more: they compare one model with itself over epochs on a
+        # small validation split, where the noise of few samples decides the stop.
+        self.oversample = oversample
 
     def generate(self, model) -> Any:
         import torch
 
         generator = torch.Generator().manual_seed(derive_seed(self.seed, "sample"))
+        count = self.oversample * self.modality.generate_count(self.heldout)
         with torch.no_grad():
-            return self.representation.draw(model, self.modality.generate_count(self.heldout), generator)
+            return self.representation.draw(model, count, generator)
 
     def __call__(self, model, names: list[str]) -> dict[str, float]:
         out: dict[str, float] = {}
