@@ -23,7 +23,6 @@ from genautoml.errors import TrialDiverged
 from genautoml.pipeline.events import EpochProgress
 from genautoml.pipeline.trial import Scorer, capped, selection_metric
 
-
 #: samples per validation example at each check. With as many samples as the 144 validation
 #: digits, the Fréchet figure of one fixed model varies with the sample draw by 0.051 (sd
 #: over 8 draws), as much as neighbouring checks differ, so patience stopped on noise; with
