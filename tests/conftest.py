@@ -21,16 +21,21 @@ def write_yaml(tmp_path):
     return write
 
 
-@pytest.fixture
-def one_thread():
-    """Torch on one thread for the test: two OpenMP threads on a loaded 2-core machine spin
-    against each other."""
+def _torch_on_one_thread():
+    """Torch on one thread, restored afterwards: for tiny models two OpenMP threads on a
+    loaded 2-core machine spin against each other (it made the contract tests 5x slower)."""
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+#: for one test
+one_thread = pytest.fixture(_torch_on_one_thread, name="one_thread")
+#: for every test of a module that says ``pytestmark = pytest.mark.usefixtures("one_thread_per_module")``
+one_thread_per_module = pytest.fixture(_torch_on_one_thread, scope="module", name="one_thread_per_module")
 
 
 TINY = """

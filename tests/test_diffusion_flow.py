@@ -12,13 +12,7 @@ from genautoml.models import _denoisers, _diffusion_net, _flow_net
 from genautoml.models.registry import get_family
 from genautoml.spec import EncodedSpec
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
 # ---- flow ----------------------------------------------------------------------------

@@ -23,14 +23,7 @@ SPECS = {
 EPOCHS = 2
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These models are tiny: a second intra-op thread only adds synchronisation, which on
-    a busy 2-core machine made this module 5x slower. Restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
 def tiny_data(spec: EncodedSpec, n: int = 40, seed: int = 0) -> torch.Tensor:

@@ -13,14 +13,7 @@ from genautoml.models.registry import get_family
 from genautoml.models.transformer import Transformer
 from genautoml.spec import EncodedSpec
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny models: on a loaded machine two OpenMP threads mostly wait for each other.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
 def all_windows(vocab: int, length: int) -> torch.Tensor:

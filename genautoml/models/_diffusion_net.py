@@ -30,7 +30,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from genautoml.models._denoisers import build_denoiser
-from genautoml.models._torch_utils import check_vectors, from_unit, minibatches, require_fitted, to_unit
+from genautoml.models._torch_utils import (
+    check_vectors,
+    descend,
+    from_unit,
+    minibatches,
+    require_fitted,
+    to_unit,
+    update_average,
+)
 from genautoml.models.base import Report
 
 if TYPE_CHECKING:
@@ -70,14 +78,11 @@ def fit(family: Diffusion, train: torch.Tensor, report: Report) -> None:
         total = torch.zeros((), device=device)
         for index in minibatches(len(data), family.batch_size, device):
             loss = denoising_loss(net, data[index], family.prediction)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), _CLIP_NORM)
-            optimizer.step()
+            descend(optimizer, loss, clip=(net.parameters(), _CLIP_NORM))
             step += 1
             # A short warm-up of the decay: early on the average would mostly hold the
             # random initial weights (the same ramp as Ho et al.'s implementation).
-            _update_average(average, net, min(family.ema, (1 + step) / (10 + step)))
+            update_average(average, net, min(family.ema, (1 + step) / (10 + step)))
             total += loss.detach()
         family.check_finite(total)
         report(epoch)
@@ -104,14 +109,6 @@ def predicted_clean(out: torch.Tensor, x: torch.Tensor, signal: torch.Tensor, pr
     if prediction == "v":
         return signal.sqrt() * x - (1 - signal).sqrt() * out
     return (x - (1 - signal).sqrt() * out) / signal.sqrt()
-
-
-@torch.no_grad()
-def _update_average(average: nn.Module, net: nn.Module, decay: float) -> None:
-    for kept, new in zip(average.parameters(), net.parameters()):
-        kept.lerp_(new, 1 - decay)
-    for kept, new in zip(average.buffers(), net.buffers()):
-        kept.copy_(new)
 
 
 @torch.no_grad()

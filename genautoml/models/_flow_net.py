@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from genautoml.models._torch_utils import check_vectors, minibatches, mlp, require_fitted, uniform
+from genautoml.models._torch_utils import check_vectors, descend, minibatches, mlp, require_fitted, uniform
 from genautoml.models.base import Report
 from genautoml.spec import EncodedSpec
 
@@ -138,10 +138,7 @@ def fit(family: Flow, train: torch.Tensor, report: Report) -> None:
             x = train[index]
             u = torch.rand(x.shape).to(device)  # on the CPU: the same draws on every device
             loss = -model.log_density(to_interval(x, spec, u)).mean() / spec.dim
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), _CLIP_NORM)
-            optimizer.step()
+            descend(optimizer, loss, clip=(model.parameters(), _CLIP_NORM))
             total += loss.detach()
         family.check_finite(total)
         model.eval()

@@ -15,7 +15,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from genautoml.models._torch_utils import check_vectors, from_unit, minibatches, mlp, require_fitted, to_unit
+from genautoml.models._torch_utils import (
+    check_vectors,
+    descend,
+    from_unit,
+    minibatches,
+    mlp,
+    require_fitted,
+    to_unit,
+    update_average,
+)
 from genautoml.models.base import Report
 from genautoml.spec import EncodedSpec
 
@@ -31,12 +40,6 @@ def mlp_generator(spec: EncodedSpec, latent_dim: int, hidden: int, depth: int) -
 def mlp_discriminator(spec: EncodedSpec, hidden: int, depth: int, spectral_norm: bool) -> nn.Module:
     leaky = functools.partial(nn.LeakyReLU, 0.2)
     return mlp([spec.dim, *[hidden] * depth, 1], activation=leaky, spectral_norm=spectral_norm)
-
-
-@torch.no_grad()
-def _ema_update(average: nn.Module, current: nn.Module, decay: float) -> None:
-    for a, c in zip(average.parameters(), current.parameters()):
-        a.lerp_(c, 1.0 - decay)
 
 
 def fit(family: GAN, train: torch.Tensor, report: Report) -> None:
@@ -61,15 +64,11 @@ def fit(family: GAN, train: torch.Tensor, report: Report) -> None:
             d_real, d_fake = discriminator(torch.cat([real, fake.detach()])).split(len(real))
             # softplus(-l) = -log sigmoid(l): the logistic loss, written stably
             d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-            d_opt.zero_grad(set_to_none=True)
-            d_loss.backward()
-            d_opt.step()
+            descend(d_opt, d_loss)
             # Non-saturating: maximise log D(G(z)) instead of minimising log(1 - D(G(z))).
             g_loss = F.softplus(-discriminator(fake)).mean()
-            g_opt.zero_grad(set_to_none=True)
-            g_loss.backward()
-            g_opt.step()
-            _ema_update(average, generator, family.ema)
+            descend(g_opt, g_loss)
+            update_average(average, generator, family.ema)
             total += d_loss.detach() + g_loss.detach()
         family.check_finite(total)
         report(epoch)

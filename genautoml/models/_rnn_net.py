@@ -17,6 +17,7 @@ from genautoml.errors import TrialDiverged
 from genautoml.models._torch_utils import (
     categorical,
     check_vectors,
+    descend,
     draw_next,
     minibatches,
     require_fitted,
@@ -116,11 +117,8 @@ def fit(family: RNN, train: torch.Tensor, report: Report) -> None:
                 end = begin + (family.bptt or dim)
                 logits, state = model(inputs[:, begin:end], state, offset=begin)
                 loss = nn.functional.cross_entropy(logits.transpose(1, 2), batch[:, begin:end])  # nats per token
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
                 # Recurrent nets occasionally take one huge gradient step; clipping keeps high lr usable.
-                nn.utils.clip_grad_norm_(model.parameters(), _CLIP_NORM)
-                optimizer.step()
+                descend(optimizer, loss, clip=(model.parameters(), _CLIP_NORM))
                 total += loss.detach()
                 updates += 1
                 state = _detached(state)

@@ -81,6 +81,26 @@ def minibatches(n: int, batch_size: int, device: torch.device) -> Iterator[torch
         yield order[start : start + batch_size]
 
 
+def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: Optional[tuple[Any, float]] = None) -> None:
+    """One gradient step on ``loss``; ``clip`` (parameters, max norm) clips their gradients
+    first (recurrent nets, flows and diffusion take the odd huge step early on)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip is not None:
+        nn.utils.clip_grad_norm_(*clip)
+    optimizer.step()
+
+
+@torch.no_grad()
+def update_average(average: nn.Module, current: nn.Module, decay: float) -> None:
+    """Exponential moving average of ``current``'s parameters into ``average`` (``decay`` of
+    the old value kept); buffers are copied, since they are not learnt by gradient."""
+    for kept, new in zip(average.parameters(), current.parameters()):
+        kept.lerp_(new, 1.0 - decay)
+    for kept, new in zip(average.buffers(), current.buffers()):
+        kept.copy_(new)
+
+
 def module_state(**modules: nn.Module) -> dict[str, torch.Tensor]:
     """A flat ``{"<module>.<key>": tensor}`` dict on the CPU, loadable with weights_only=True."""
     state: dict[str, torch.Tensor] = {}

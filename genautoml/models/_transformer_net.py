@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from genautoml.models._torch_utils import check_vectors, draw_next, minibatches, require_fitted, start_state, uniform
+from genautoml.models._torch_utils import check_vectors, descend, draw_next, minibatches, require_fitted, start_state, uniform
 from genautoml.models.base import Report
 
 if TYPE_CHECKING:
@@ -147,10 +147,7 @@ def fit(family: Transformer, train: torch.Tensor, report: Report) -> None:
         total = torch.zeros((), device=device)
         for index in minibatches(len(tokens), family.batch_size, device):
             loss = -model.token_log_probs(tokens[index]).mean()  # nats per token
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), _CLIP_NORM)
-            optimizer.step()
+            descend(optimizer, loss, clip=(model.parameters(), _CLIP_NORM))
             schedule.step()
             total += loss.detach()
         family.check_finite(total)

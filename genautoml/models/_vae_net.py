@@ -15,6 +15,7 @@ from torch import nn
 from genautoml.models._torch_utils import (
     categorical,
     check_vectors,
+    descend,
     from_unit,
     minibatches,
     mlp,
@@ -122,9 +123,7 @@ def fit(family: VAE, train: torch.Tensor, report: Report) -> None:
             mean, log_var = model.encode(x)
             z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
             loss = (family.beta * kl_to_prior(mean, log_var) - model.log_px_z(x, z)).mean()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            descend(optimizer, loss)
             total += loss.detach()
         # One host sync per epoch; a NaN anywhere in the epoch survives into the sum.
         family.check_finite(total)

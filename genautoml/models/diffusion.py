@@ -17,12 +17,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, Optional
 
 from genautoml.models._one_network import OneNetworkState
-from genautoml.models.base import Bound, Family, Report
+from genautoml.models.base import Bound, Family
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
 
 if TYPE_CHECKING:
-    import torch
     from torch import nn
 
 
@@ -89,13 +88,3 @@ class Diffusion(OneNetworkState, Family):
         from genautoml.models._denoisers import choose
 
         return self.hidden if choose(self.spec, self.network) == "mlp" else self.channels
-
-    def _fit(self, train: torch.Tensor, report: Report) -> None:
-        from genautoml.models import _diffusion_net
-
-        _diffusion_net.fit(self, train, report)
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        from genautoml.models import _diffusion_net
-
-        return _diffusion_net.sample(self, n, generator)

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from genautoml.models._one_network import OneNetworkState
-from genautoml.models.base import Family, Report
+from genautoml.models.base import Family
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
 
 if TYPE_CHECKING:
-    import torch
 
     from genautoml.models._flow_net import FlowNet
 
@@ -59,19 +58,3 @@ class Flow(OneNetworkState, Family):
         self.hidden = hidden
         self.depth = depth
         self.model_: Optional[FlowNet] = None
-
-    def _fit(self, train: torch.Tensor, report: Report) -> None:
-        from genautoml.models import _flow_net
-
-        _flow_net.fit(self, train, report)
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        from genautoml.models import _flow_net
-
-        return _flow_net.sample(self, n, generator)
-
-    def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
-        """Nats per example (N,): exact on continuous data, a bound on levels; deterministic."""
-        from genautoml.models import _flow_net
-
-        return _flow_net.log_likelihood(self, x)

@@ -14,7 +14,7 @@ import math
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from genautoml.models._one_network import OneNetworkState
-from genautoml.models.base import Family, Report
+from genautoml.models.base import Family
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
 
@@ -96,16 +96,6 @@ class RNN(OneNetworkState, Family):
             return x.long()
         # Bins are [k/bins, (k+1)/bins); 1.0 belongs to the last one.
         return (x.float() * self.bins).floor().long().clamp_(0, self.bins - 1)
-
-    def _fit(self, train: torch.Tensor, report: Report) -> None:
-        from genautoml.models import _rnn_net
-
-        _rnn_net.fit(self, train, report)
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        from genautoml.models import _rnn_net
-
-        return _rnn_net.sample(self, n, generator)
 
     def generate(self, prompt: torch.Tensor, length: int, generator: torch.Generator, *,
                  temperature: float = 1.0, top_k: Optional[int] = None, guard: Any = None) -> torch.Tensor:

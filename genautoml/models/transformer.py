@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional
 
 from genautoml.models._one_network import OneNetworkState
-from genautoml.models.base import Family, Report
+from genautoml.models.base import Family
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
 
@@ -74,17 +74,6 @@ class Transformer(OneNetworkState, Family):
     @classmethod
     def supports(cls, spec: EncodedSpec) -> bool:
         return spec.kind == "vector" and spec.discrete
-
-    def _fit(self, train: torch.Tensor, report: Report) -> None:
-        from genautoml.models import _transformer_net
-
-        _transformer_net.fit(self, train, report)
-
-    def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
-        """Exact log P(window) in nats, (N,), each window scored from its start."""
-        from genautoml.models import _transformer_net
-
-        return _transformer_net.log_likelihood(self, x)
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         import torch

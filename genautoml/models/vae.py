@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from genautoml.models._one_network import OneNetworkState
-from genautoml.models.base import Family, Report
+from genautoml.models.base import Family
 from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
 
 if TYPE_CHECKING:
-    import torch
 
     from genautoml.models._vae_net import VAENet
 
@@ -67,19 +66,3 @@ class VAE(OneNetworkState, Family):
         # False: decoder mode/location (smooth images); True: a draw from the full density.
         self.noisy_samples = noisy_samples
         self.model_: Optional[VAENet] = None
-
-    def _fit(self, train: torch.Tensor, report: Report) -> None:
-        from genautoml.models import _vae_net
-
-        _vae_net.fit(self, train, report)
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        from genautoml.models import _vae_net
-
-        return _vae_net.sample(self, n, generator)
-
-    def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
-        """Importance-weighted lower bound on log p(x) (nats, (N,)); deterministic."""
-        from genautoml.models import _vae_net
-
-        return _vae_net.log_likelihood(self, x)
