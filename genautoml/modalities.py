@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from genautoml.schema.audio import AudioData, AudioFeature
 from genautoml.schema.image import ImageData, ImageFeature
+from genautoml.schema.tabular import TabularData, TabularFeature
 from genautoml.schema.text import TextData, TextFeature
 
 
@@ -30,4 +31,5 @@ MODALITIES: dict[str, ModalitySchema] = {
     "image": ModalitySchema(ImageData, ImageFeature, ("digits",)),
     "text": ModalitySchema(TextData, TextFeature, ("pydoc",)),
     "audio": ModalitySchema(AudioData, AudioFeature, ("tones",)),
+    "tabular": ModalitySchema(TabularData, TabularFeature, ("breast_cancer", "wine", "diabetes", "iris", "customers")),
 }

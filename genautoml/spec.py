@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     import torch
 
 
+#: the kinds of block a table's encoding is made of (``EncodedSpec.blocks``)
+BLOCK_KINDS = ("number", "category")
+
+
 @dataclass(frozen=True)
 class EncodedSpec:
     """What a representation hands to a family.
@@ -28,12 +32,19 @@ class EncodedSpec:
         for waveform samples, (frames, bands) for log-mel frames, (H, W) or (H, W, C) for
         images with every pixel kept. None when the values are no grid (pixels dropped,
         windows of tokens). Families may use it for convolutions; the vector stays flat.
+    ``blocks``: the vector as consecutive blocks, for rows of a table (continuous ``levels``
+        None only): ("number", 1) is one value in [0, 1]; ("category", k) is a one-hot block
+        of k values (exactly one 1 per row in encoded data), which a family may model with a
+        softmax (genautoml/data/tabular/representations.py makes them). None for other data.
+        Families that need it (ctgan, tvae, tabddpm) model only specs that have it; the
+        others read the vector as plain values in [0, 1].
     """
 
     kind: str
     dim: int
     levels: Optional[int] = None
     shape: Optional[tuple[int, ...]] = None
+    blocks: Optional[tuple[tuple[str, int], ...]] = None
 
     def __post_init__(self):
         if self.shape is not None:
@@ -41,6 +52,23 @@ class EncodedSpec:
             object.__setattr__(self, "shape", tuple(int(n) for n in self.shape))
             if math.prod(self.shape) != self.dim:
                 raise ValueError(f"spec shape {self.shape} does not hold {self.dim} values")
+        if self.blocks is not None:
+            blocks = tuple((str(kind), int(width)) for kind, width in self.blocks)
+            object.__setattr__(self, "blocks", blocks)
+            if any(kind not in BLOCK_KINDS or width < 1 for kind, width in blocks):
+                raise ValueError(f"spec blocks {blocks}: expected (number, 1) or (category, k >= 1)")
+            if any(kind == "number" and width != 1 for kind, width in blocks):
+                raise ValueError(f"spec blocks {blocks}: a number block holds one value")
+            if sum(width for _, width in blocks) != self.dim or self.levels is not None:
+                raise ValueError(f"spec blocks {blocks} do not hold {self.dim} continuous values")
+
+    def block_slices(self) -> list[tuple[str, slice]]:
+        """Each block's kind and its columns in the vector (``blocks`` must be set)."""
+        out, start = [], 0
+        for kind, width in self.blocks or ():
+            out.append((kind, slice(start, start + width)))
+            start += width
+        return out
 
     @property
     def discrete(self) -> bool:
@@ -48,10 +76,12 @@ class EncodedSpec:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        if self.shape is None:  # the JSON of specs without a layout stays as it was
-            del out["shape"]
-        else:
-            out["shape"] = list(self.shape)
+        # the JSON of specs without a layout or blocks stays as it was
+        for key in ("shape", "blocks"):
+            if out[key] is None:
+                del out[key]
+            else:
+                out[key] = [list(item) if isinstance(item, tuple) else item for item in out[key]]
         return out
 
     @classmethod

@@ -19,6 +19,8 @@ SPECS = {
     "continuous": EncodedSpec("vector", 8),
     "levels2": EncodedSpec("vector", 8, 2),
     "levels5": EncodedSpec("vector", 8, 5),
+    # rows of a table: two numbers, a 3-way and a 2-way category (genautoml/data/tabular)
+    "table": EncodedSpec("vector", 7, blocks=(("number", 1), ("category", 3), ("number", 1), ("category", 2))),
 }
 EPOCHS = 2
 
@@ -32,6 +34,9 @@ def tiny_data(spec: EncodedSpec, n: int = 40, seed: int = 0) -> torch.Tensor:
     prototypes = torch.rand(2, spec.dim, generator=g)
     which = torch.randint(0, 2, (n,), generator=g)
     x = (prototypes[which] + 0.1 * torch.randn(n, spec.dim, generator=g)).clamp(0, 1)
+    for kind, columns in spec.block_slices():  # a table's category blocks are one-hot
+        if kind == "category":
+            x[:, columns] = torch.nn.functional.one_hot(x[:, columns].argmax(1), columns.stop - columns.start).float()
     return torch.round(x * (spec.levels - 1)).long() if spec.discrete else x
 
 
@@ -72,8 +77,14 @@ def fitted(name: str, spec_key: str) -> tuple[Family, list[int]]:
     return _FITTED[name, spec_key]
 
 
-def check_encoded(x: torch.Tensor, spec: EncodedSpec, n: int) -> None:
+def check_encoded(x: torch.Tensor, spec: EncodedSpec, n: int, name: str = "") -> None:
     assert x.shape == (n, spec.dim)
+    if name and spec.blocks and not get_family(name).supports(EncodedSpec("vector", spec.dim)):
+        # a family made for tables draws each category: an exact one-hot row per block
+        for kind, columns in spec.block_slices():
+            if kind == "category":
+                block = x[:, columns]
+                assert ((block == 0) | (block == 1)).all() and (block.sum(1) == 1).all(), f"block {columns} not one-hot"
     assert x.device.type == "cpu"
     if spec.discrete:
         assert x.dtype == torch.int64
@@ -136,7 +147,7 @@ def test_every_corner_of_the_default_space_trains(name, pname, value):
     spec = a_spec(name)
     model = make(name, spec, **{pname: value, "epochs": 1})
     model.fit(tiny_data(spec))
-    check_encoded(model.sample(3, torch.Generator().manual_seed(0)), spec, 3)
+    check_encoded(model.sample(3, torch.Generator().manual_seed(0)), spec, 3, name)
 
 
 # ---- fit, sample, persist -------------------------------------------------------------
@@ -149,7 +160,7 @@ def test_fit_reports_every_epoch_and_samples_in_the_encoded_space(name, spec_key
         assert epochs == list(range(1, EPOCHS + 1))
     else:  # a family without epochs (e.g. counting) still reports, from 1 up
         assert epochs and epochs == list(range(1, len(epochs) + 1))
-    check_encoded(model.sample(7, torch.Generator().manual_seed(3)), SPECS[spec_key], 7)
+    check_encoded(model.sample(7, torch.Generator().manual_seed(3)), SPECS[spec_key], 7, name)
 
 
 @pytest.mark.parametrize("name, spec_key", cases())

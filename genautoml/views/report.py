@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import os
 from pathlib import Path
@@ -26,6 +27,8 @@ from genautoml.views import report_plots as plots
 MAX_CLIPS = 8
 #: text samples longer than this are cut in the page (the full ones are in samples/)
 MAX_TEXT = 2000
+#: rows of a table's samples shown in the page (all of them are in samples/samples.csv)
+MAX_ROWS = 15
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; color: #222; }
@@ -36,6 +39,7 @@ th { background: #f4f6f8; } tr.floor td { color: #666; font-style: italic; }
 img { max-width: 100%; } .note { color: #555; font-size: .9em; } pre { background: #f7f7f7; padding: .8em; overflow-x: auto; }
 .clip { display: inline-block; margin: .3em; text-align: center; font-size: .8em; }
 img.samples { image-rendering: pixelated; display: block; margin: .5em 0; }
+.wide { overflow-x: auto; max-width: 100%; }
 """
 
 
@@ -262,9 +266,23 @@ def _samples(run_dir: Path, modality: Optional[str]) -> str:
         for line in (folder / "samples.jsonl").read_text(encoding="utf-8").splitlines():
             text = json.loads(line)["text"]
             parts.append(f"<pre>{_esc(text[:MAX_TEXT])}</pre>")
+    if (folder / "samples.csv").is_file():
+        parts.append(_csv_rows(folder / "samples.csv"))
     if not parts:
         parts.append(f'<p class="note">no samples in {_esc(folder)} ({_esc(modality)}).</p>')
     return _section("Samples", *parts)
+
+
+def _csv_rows(path: Path) -> str:
+    """The first rows of a table's samples, scrollable sideways when the table is wide."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(itertools.islice(csv.reader(handle), MAX_ROWS + 1))
+    if not rows:
+        return f'<p class="note">{_esc(path.name)} is empty.</p>'
+    note = f'<p class="note">the first {len(rows) - 1} rows of {_esc(path.name)}.</p>'
+    return note + f'<div class="wide">{_table(rows[0], rows[1:])}</div>'
 
 
 def _config(run_dir: Path) -> str:

@@ -1,0 +1,89 @@
+"""The tabular modality: loaders, representations, metrics and the CSV/Parquet sample writer together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genautoml.data.base import Modality
+from genautoml.data.tabular.io import load_table, read_samples_table, write_samples_table
+from genautoml.data.tabular.representations import TabularRepresentation
+from genautoml.data.tabular.table import Table
+from genautoml.metrics.base import Metric
+from genautoml.schema.tabular import TabularData, TabularFeature
+
+
+class TabularModality(Modality):
+    name = "tabular"
+    # The classifier two-sample test's AUC: what a table's user asks first (can a model tell
+    # the synthetic rows from real ones?), and the figure SDV users compare synthesizers by.
+    default_metric = "c2st_auc"
+    likelihood_metric = "bits_per_cell"
+    feature_model = TabularFeature
+
+    def load(self, data_cfg: TabularData, base_dir: Path) -> Table:
+        return load_table(data_cfg, base_dir)
+
+    def count(self, raw: Table) -> int:
+        return len(raw)
+
+    def subset(self, raw: Table, index: np.ndarray) -> Table:
+        return raw.subset(index)
+
+    def join(self, parts: list[Table]) -> Table:
+        return Table.join(parts)
+
+    def strata(self, raw: Table) -> np.ndarray | None:
+        """Held-out subsets keep the target's classes in proportion (a categorical target)."""
+        if raw.target is None or raw.column(raw.target).is_number:
+            return None
+        return raw.values[raw.target]
+
+    def fingerprint(self, raw: Table) -> str:
+        return raw.fingerprint()
+
+    def describe(self, raw: Table) -> dict[str, Any]:
+        columns = {}
+        for column in raw.columns:
+            entry: dict[str, Any] = {"type": column.type, "missing": round(float(raw.missing(column.name).mean()), 4)
+                                     if len(raw) else 0.0}
+            if column.is_number:
+                entry["range"] = [column.low, column.high]
+            else:
+                entry["categories"] = len(column.categories)
+            columns[column.name] = entry
+        return {"examples": len(raw), "columns": len(raw.columns), "target": raw.target, "schema": columns}
+
+    def default_features(self, data_cfg: TabularData) -> list[TabularFeature]:
+        # The first is what cv and tune use: ranks of numbers and one-hot categories suit every
+        # family. The features stage then tries CTGAN's mode-specific normalisation and the
+        # one-value frequency coding of categories (what a Gaussian copula wants).
+        return [
+            TabularFeature(numbers="quantile", categories="onehot"),
+            TabularFeature(numbers="modes", categories="onehot"),
+            TabularFeature(numbers="quantile", categories="uniform"),
+        ]
+
+    def representation(self, feature: TabularFeature) -> TabularRepresentation:
+        return TabularRepresentation(feature)
+
+    def metrics(self) -> dict[str, Metric]:
+        from genautoml.metrics.tabular import tabular_metrics
+
+        return tabular_metrics()
+
+    def score_samples(self, heldout: Table, generated: Table, train: Table, names: list[str]) -> dict[str, float]:
+        from genautoml.metrics.tabular import all_tabular_metrics
+
+        return {name: float(value) for name, value in all_tabular_metrics(heldout, generated, train, only=names).items()}
+
+    def write_samples(self, raw: Table, out_dir: Path) -> list[Path]:
+        return write_samples_table(raw, Path(out_dir))
+
+    def read_samples(self, folder: Path, like: Table) -> Table:
+        return read_samples_table(Path(folder), like)
+
+
+MODALITY = TabularModality()
