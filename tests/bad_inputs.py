@@ -62,7 +62,7 @@ def config_case(what: str, text: str, expect: str, command: str = "validate") ->
 
 
 def with_data(modality: str, source: str, extra: str = "") -> str:
-    family = {"image": "vae", "text": "ngram", "audio": "vae"}[modality]
+    family = {"image": "vae", "text": "ngram", "audio": "vae", "tabular": "copula"}[modality]
     return f"name: t\ndata: {{modality: {modality}, source: {source}{extra}}}\nmodels: [{{family: {family}}}]\n"
 
 
@@ -94,6 +94,14 @@ def _folder(files: dict[str, bytes]) -> Callable[[Place], Path]:
         for name, content in files.items():
             (folder / name).write_bytes(content)
         return folder
+
+    return make
+
+
+def _file(name: str, content: bytes) -> Callable[[Place], Path]:
+    def make(p: Place) -> Path:
+        (p.tmp / name).write_bytes(content)
+        return p.tmp / name
 
     return make
 
@@ -258,6 +266,18 @@ CASES: list[Case] = [
               "c.jsonl:2: not valid JSON"),
     data_case("corrupt WAV in an audio folder", "audio", _folder({"a.wav": b"RIFF junk"}), "a.wav"),
     data_case("audio folder without WAV files", "audio", _folder({"notes.txt": b"hi"}), ".wav"),
+    data_case("empty CSV file", "tabular", _file("t.csv", b""), "t.csv"),
+    data_case("CSV with a header only", "tabular", _file("t.csv", b"age,city\n"), "t.csv"),
+    data_case("CSV with one row", "tabular", _file("t.csv", b"age,city\n31,Oslo\n"), "at least 2 rows"),
+    data_case("CSV column with every value missing", "tabular", _file("t.csv", b"age,city\n31,\n42,\n53,\n"), "'city'"),
+    data_case("CSV column mixing numbers and text", "tabular",
+              _file("t.csv", b"age\n" + b"".join(b"%d\n" % (20 + i) for i in range(30)) + b"old\n"), "'age'"),
+    data_case("CSV that is not UTF-8", "tabular", _file("t.csv", "city\ncaf\u00e9\nbar\n".encode("latin-1")), "UTF-8"),
+    data_case("table of an unknown kind", "tabular", _file("t.xlsx", b"PK"), "t.xlsx"),
+    data_case("type stated for a column the table lacks", "tabular", _file("t.csv", b"a,b\n1,2\n3,4\n5,6\n"), "'nope'",
+              extra=", columns: {nope: {type: integer}}"),
+    data_case("target that is not a column", "tabular", _file("t.csv", b"a,b\n1,2\n3,4\n5,6\n"), "'nope'",
+              extra=", target: nope"),
     # ---- run directories ---------------------------------------------------------------
     Case("run directory", "--run-dir that is a file", lambda p: ["cv", p.config, "--run-dir", p.write("notes.txt", "mine")],
          "is a file; expected a folder"),

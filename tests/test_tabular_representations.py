@@ -128,3 +128,16 @@ def test_fitted_on_training_rows_only():
     representation = TabularRepresentation(TabularFeature()).fit(train)
     decoded = representation.decode(representation.encode(table))
     assert np.nanmax(decoded.values["bimodal"]) <= np.nanmax(train.values["bimodal"]) + 1e-9
+
+
+def test_samples_keep_the_decimals_of_the_training_values():
+    rng = np.random.default_rng(1)
+    price = np.round(rng.lognormal(3, 1, 200), 2)
+    seconds = np.round(rng.uniform(1.5e9, 1.6e9, 200))
+    table = Table((Column("price", "continuous", low=float(price.min()), high=float(price.max())),
+                   Column("when", "datetime", low=1.5e9, high=1.6e9)), {"price": price, "when": seconds})
+    representation = TabularRepresentation(TabularFeature()).fit(table)
+    decoded = representation.decode(torch.rand(300, representation.spec.dim, generator=torch.Generator().manual_seed(0)))
+    np.testing.assert_allclose(decoded.values["price"], np.round(decoded.values["price"], 2), rtol=0, atol=1e-9)
+    assert not np.allclose(decoded.values["price"], np.round(decoded.values["price"], 1))  # not rounded further
+    np.testing.assert_array_equal(decoded.values["when"], np.round(decoded.values["when"]))

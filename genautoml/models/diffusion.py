@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class Diffusion(OneNetworkState, Family):
     name = "diffusion"
     network_module = "genautoml.models._diffusion_net"
-    modalities = ("image", "audio")
+    modalities = ("image", "audio", "tabular")
     # Every epoch is alike (no schedule tied to the count), and the moving average is the
     # model at any epoch: final training may run past the tuned count.
     extends_epochs = True

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 @register
 class GAN(Family):
     name = "gan"
-    modalities = ("image", "audio")
+    modalities = ("image", "audio", "tabular")
     has_likelihood = False
     extends_epochs = True
     summary = "MLP GAN (non-saturating loss, optional spectral norm); samples only"

@@ -25,6 +25,8 @@ BUILTIN_MODULES = (
     "genautoml.models.hybrid",
     "genautoml.models.diffusion",
     "genautoml.models.flow",
+    "genautoml.models.copula",
+    "genautoml.models.tvae",
 )
 
 

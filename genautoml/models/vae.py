@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class VAE(OneNetworkState, Family):
     name = "vae"
     network_module = "genautoml.models._vae_net"
-    modalities = ("image", "audio")
+    modalities = ("image", "audio", "tabular")
     has_likelihood = True
     extends_epochs = True
     summary = "MLP variational autoencoder; likelihood is an importance-weighted lower bound"

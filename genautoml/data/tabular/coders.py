@@ -21,6 +21,8 @@ from genautoml.data.tabular.table import Column
 
 #: most points kept of a number column's empirical quantile function (more only costs memory)
 QUANTILE_POINTS = 1000
+#: most decimals a number column is rounded to in samples (values written with more are kept as they come)
+MAX_DECIMALS = 6
 #: mode-specific normalisation: a mode below this share of the rows is dropped (CTGAN's rule)
 MODE_MIN_WEIGHT = 0.005
 
@@ -125,9 +127,12 @@ class NumberColumn:
         self.column, self.values = column, values
         #: what a missing value is encoded as (the training median), beside the presence block
         self.fill = float((params or {}).get("fill", 0.0))
+        #: the decimals the training values are written with (None: more than MAX_DECIMALS):
+        #: samples are rounded the same way, as SDV's learned rounding does
+        self.decimals = (params or {}).get("decimals")
 
     def params(self) -> dict[str, Any]:
-        return {"fill": self.fill, **self.values.params()}
+        return {"fill": self.fill, "decimals": self.decimals, **self.values.params()}
 
     @property
     def blocks(self) -> list[tuple[str, int]]:
@@ -136,6 +141,9 @@ class NumberColumn:
     def fit(self, x: np.ndarray) -> "NumberColumn":
         present = x[~np.isnan(x)]
         self.fill = float(np.median(present)) if len(present) else 0.0
+        self.decimals = next((d for d in range(MAX_DECIMALS + 1) if np.allclose(present, np.round(present, d), rtol=0,
+                                                                                atol=1e-9 * max(1.0, np.abs(present).max()))),
+                             None) if len(present) else None
         self.values.fit(present)
         return self
 
@@ -151,6 +159,8 @@ class NumberColumn:
         x = self.values.decode(encoded[:, :width])
         if self.column.type == "integer":
             x = np.round(x)
+        elif self.decimals is not None:
+            x = np.round(x, self.decimals)
         low = -np.inf if self.column.low is None else self.column.low
         high = np.inf if self.column.high is None else self.column.high
         x = np.clip(x, low, high)
