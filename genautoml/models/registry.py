@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "genautoml.models.flow",
     "genautoml.models.copula",
     "genautoml.models.tvae",
+    "genautoml.models.ctgan",
 )
 
 
