@@ -28,6 +28,7 @@ BUILTIN_MODULES = (
     "genautoml.models.copula",
     "genautoml.models.tvae",
     "genautoml.models.ctgan",
+    "genautoml.models.tabddpm",
 )
 
 
