@@ -116,6 +116,10 @@ class SearchConfig(Strict):
     #: fold this well (c2st, 0 to 1) ranks after every candidate below it (null: off;
     #: genautoml/pipeline/guard.py)
     c2st_max: Optional[Annotated[float, Field(gt=0, le=1)]] = 0.8
+    #: a candidate whose samples lie nearer the training rows than held-out rows do, by this
+    #: ratio of median distances (dcr_ratio, tables), ranks after every candidate above it
+    #: (null: off; genautoml/pipeline/guard.py)
+    dcr_min: Optional[Annotated[float, Field(gt=0, le=10)]] = 0.9
     #: cap on held-out examples used to score a fold (metrics cost grows with it)
     max_eval_examples: int = Field(1000, ge=10)
     #: tune trials run at once (local: worker processes, one trial each)

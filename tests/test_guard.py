@@ -9,7 +9,7 @@ from genautoml.config import validate
 from genautoml.data.registry import get_modality
 from genautoml.pipeline import features, tune
 from genautoml.pipeline.cv import Race
-from genautoml.pipeline.guard import separable
+from genautoml.pipeline.guard import copying, ruled_out, separable
 from genautoml.records import FoldRecord, TrialRecord
 
 FRECHET = get_modality("image").metrics()["frechet"]
@@ -34,13 +34,41 @@ def test_separable_means_at_or_above_the_limit():
     assert not separable(_ctx(None).config, {"c2st": 1.0})  # the guard switched off
 
 
+def _table_ctx(dcr_min=0.9):
+    config = validate({"name": "t", "data": {"modality": "tabular", "source": "builtin:wine"},
+                       "models": [{"family": "copula"}], "search": {"dcr_min": dcr_min}})
+    return SimpleNamespace(config=config)
+
+
+def test_copying_means_samples_nearer_the_training_rows_than_real_unseen_rows():
+    config = _table_ctx().config
+    assert copying(config, {"dcr_ratio": 0.6}) and ruled_out(config, {"dcr_ratio": 0.6, "c2st": 0.1})
+    assert not copying(config, {"dcr_ratio": 0.95}) and not copying(config, {"dcr_ratio": 1.4})
+    assert not copying(config, {"c2st_auc": 0.6})  # a modality without the ratio
+    assert not copying(config, {"dcr_ratio": float("nan")})
+    assert not copying(_table_ctx(None).config, {"dcr_ratio": 0.1})  # the guard switched off
+    assert ruled_out(config, {"dcr_ratio": 1.0, "c2st": 0.95})  # separable is ruled out too
+
+
+def test_cv_ranks_a_copying_candidate_after_one_that_does_not_copy():
+    config = _table_ctx().config
+    race = Race(order=["copier", "novel"], ruled_out=lambda r: ruled_out(config, r.mean_metrics()))
+    folds = [FoldRecord(fold=f, seed=f, metrics={"c2st_auc": 0.55, "c2st": 0.1, "dcr_ratio": 0.5}, figure=0.55)
+             for f in (0, 1)]
+    copier = TrialRecord(id=0, stage="cv", family="copier", params={}, feature={}, folds=folds, figure=0.55, loss=0.55)
+    novel = TrialRecord(id=1, stage="cv", family="novel", params={}, feature={}, figure=0.7, loss=0.7, folds=[
+        FoldRecord(fold=f, seed=f, metrics={"c2st_auc": 0.7, "c2st": 0.4, "dcr_ratio": 1.1}, figure=0.7) for f in (0, 1)])
+    race.latest = {"copier": (0, copier), "novel": (0, novel)}
+    assert [r.family for r in race.leaders()] == ["novel", "copier"]
+
+
 def test_cv_ranks_separable_samples_last_whatever_their_figure():
     config = _ctx().config
-    race = Race(order=["fake", "real"], separable=lambda r: separable(config, r.mean_metrics()))
+    race = Race(order=["fake", "real"], ruled_out=lambda r: ruled_out(config, r.mean_metrics()))
     fake, real = _record(0, "fake", 0.5, 0.99), _record(1, "real", 0.8, 0.2)
     race.latest = {"fake": (1, fake), "real": (0, real)}  # fake even reached a higher rung
     assert [r.family for r in race.leaders()] == ["real", "fake"]
-    race.separable = lambda r: False  # unguarded: rung, then figure
+    race.ruled_out = lambda r: False  # unguarded: rung, then figure
     assert [r.family for r in race.leaders()] == ["fake", "real"]
 
 

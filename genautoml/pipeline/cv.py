@@ -22,7 +22,7 @@ from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.floor import cv_floors, mean_floor
-from genautoml.pipeline.guard import separable
+from genautoml.pipeline.guard import ruled_out
 from genautoml.pipeline.resolve import Candidate, candidates
 from genautoml.pipeline.scoring import check_likelihood_selection, default_feature, metric, score, spread
 from genautoml.records import TrialRecord, TrialRequest
@@ -52,14 +52,15 @@ class Race:
     latest: dict[str, tuple[int, TrialRecord]] = field(default_factory=dict)
     records: list[TrialRecord] = field(default_factory=list)
     stopped_by: str = "max_factor"
-    #: whether a record's samples are separable from real ones (genautoml/pipeline/guard.py)
-    separable: Callable[[TrialRecord], bool] = lambda record: False
+    #: whether a record's samples are separable from real ones or copy training examples
+    #: (genautoml/pipeline/guard.py)
+    ruled_out: Callable[[TrialRecord], bool] = lambda record: False
 
     def leaders(self) -> list[TrialRecord]:
-        """Best first: those whose samples are not separable from real ones, then by highest
+        """Best first: those whose samples are neither separable from real ones nor copies, then by highest
         rung reached, then by loss; failures last."""
         finished = [(rung, r) for rung, r in self.latest.values() if r.ok and r.loss is not None]
-        finished.sort(key=lambda item: (self.separable(item[1]), -item[0], item[1].loss,
+        finished.sort(key=lambda item: (self.ruled_out(item[1]), -item[0], item[1].loss,
                                         self.order.index(item[1].family)))
         best = [r for _, r in finished]
         return best + [r for _, r in self.latest.values() if r not in best]
@@ -78,7 +79,7 @@ def run(ctx: Context) -> dict[str, Any]:
     done = {(r["family"], r.get("fidelity", 1)): TrialRecord.from_json(r)
             for r in previous.get("records", []) if previous.get("key") == key}
     pool = candidates(ctx.config)
-    race = Race(order=[c.family for c in pool], separable=lambda r: separable(ctx.config, r.mean_metrics()))
+    race = Race(order=[c.family for c in pool], ruled_out=lambda r: ruled_out(ctx.config, r.mean_metrics()))
     alive, before = [c.family for c in pool], {}
     for rung, factor in enumerate(rungs):
         if rung and not any(scalable(c) for c in pool if c.family in alive):
@@ -185,6 +186,7 @@ def _artifact(ctx: Context, key: str, selection, race: Race, complete: bool) -> 
         "feature": default_feature(ctx),
         "stopped_by": race.stopped_by,
         "c2st_max": ctx.config.search.c2st_max,
+        "dcr_min": ctx.config.search.dcr_min,
         "budget": ctx.budget("cv"),
         "seconds": round(_spent(race), 2),
         "leaderboard": leaderboard,

@@ -1,5 +1,5 @@
 """features: the tuned family scored by cv on each candidate representation; the best wins
-(by the separability guard of genautoml/pipeline/guard.py, then by the figure).
+(by the separability and copy guards of genautoml/pipeline/guard.py, then by the figure).
 
 The default representation's score is the one tune already computed on all folds.
 """
@@ -12,7 +12,7 @@ from typing import Any, Optional
 from genautoml.data.base import feature_label
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
-from genautoml.pipeline.guard import separable
+from genautoml.pipeline.guard import ruled_out
 from genautoml.pipeline.scoring import feature_candidates, metric, score
 from genautoml.records import TrialRecord, TrialRequest, ranked
 
@@ -78,14 +78,14 @@ def _score(ctx: Context, i: int, feature: dict[str, Any], chosen: dict[str, Any]
 
 
 def _ranked(ctx: Context, records: list[TrialRecord], chosen: dict[str, Any]) -> list[TrialRecord]:
-    """Best first: samples not separable from real ones before those that are, then by the
+    """Best first: samples neither separable from real ones nor copies before the others, then by the
     figure; failures last. The reused record's metrics are tune's choice's, on all folds."""
     def metrics(record: TrialRecord) -> dict[str, float]:
         return chosen.get("metrics", {}) if record.reused else record.mean_metrics()
 
     order = ranked(records)
     ok = [r for r in order if r.ok and r.loss is not None]
-    ok.sort(key=lambda r: separable(ctx.config, metrics(r)))  # stable: by loss within each group
+    ok.sort(key=lambda r: ruled_out(ctx.config, metrics(r)))  # stable: by loss within each group
     return ok + [r for r in order if r not in ok]
 
 

@@ -46,7 +46,7 @@ STAGES: tuple[Stage, ...] = (
           "Cross-validate every candidate family at growing training lengths; print the leaderboard.", "cv",
           # Not the budget: raising it keeps cv's result (the search continues from there).
           lambda c: [c["models"], c["features"][0], c["search"]["metric"], c["search"]["max_eval_examples"],
-                     c["search"]["fidelity"], c["search"]["c2st_max"]]),
+                     c["search"]["fidelity"], c["search"]["c2st_max"], c["search"].get("dcr_min")]),
     # Every search setting that changes a result, the budget included: a bigger budget is a
     # different result.
     Stage("tune", "tune.json", ("trials.jsonl", "tune.json"),

@@ -15,7 +15,7 @@ from genautoml.pipeline.context import Context
 from genautoml.pipeline.cv import scalable
 from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.floor import mean_floor
-from genautoml.pipeline.guard import separable
+from genautoml.pipeline.guard import ruled_out
 from genautoml.pipeline.resolve import candidates
 from genautoml.pipeline.scoring import default_feature, epoch_observer, metric, score
 from genautoml.pipeline.trial import WorkerTrial, run_trial_after
@@ -181,7 +181,7 @@ def _brief(record: TrialRecord) -> dict[str, Any]:
 
 def _choose(ctx: Context, cv: dict[str, Any], rescored: TrialRecord, selection) -> dict[str, Any]:
     """The tuned winner, unless cv's winner at its defaults is better on the same folds:
-    first by whether their samples are separable from real ones (genautoml/pipeline/guard.py),
+    first by whether their samples are separable from real ones or copies (genautoml/pipeline/guard.py),
     then by the figure.
 
     Tune trials see one holdout fold; the winner may have been lucky on it. Comparing on all
@@ -189,9 +189,9 @@ def _choose(ctx: Context, cv: dict[str, Any], rescored: TrialRecord, selection) 
     """
     cv_best = _cv_best(cv)
     if rescored.ok:
-        tuned_separable = separable(ctx.config, rescored.mean_metrics())
-        default_separable = separable(ctx.config, TrialRecord.from_json(cv_best).mean_metrics())
-        if (tuned_separable, selection.loss(rescored.figure)) <= (default_separable, selection.loss(cv_best["figure"])):
+        tuned_out = ruled_out(ctx.config, rescored.mean_metrics())
+        default_out = ruled_out(ctx.config, TrialRecord.from_json(cv_best).mean_metrics())
+        if (tuned_out, selection.loss(rescored.figure)) <= (default_out, selection.loss(cv_best["figure"])):
             return {"source": "tuned", "trial": rescored.id, "family": rescored.family, "params": rescored.params,
                     "figure": rescored.figure, "seconds": rescored.seconds, "metrics": rescored.mean_metrics()}
     return _cv_choice(cv)

@@ -42,6 +42,8 @@ def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:
         guard = (f"samples a classifier tells from real ones (c2st >= {artifact['c2st_max']:g}) last, then "
                  if artifact.get("c2st_max") is not None and any("c2st" in r["metrics"] for r in artifact["leaderboard"])
                  else "")
+        if artifact.get("dcr_min") is not None and any("dcr_ratio" in r["metrics"] for r in artifact["leaderboard"]):
+            guard += f"samples nearer the training rows than real unseen rows (dcr_ratio < {artifact['dcr_min']:g}) last, then "
         view.note(f"cv: fidelity raised until {artifact['stopped_by']}; ranked {guard}by the highest rung reached, "
                   "then by the figure there")
 

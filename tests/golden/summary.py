@@ -29,7 +29,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent
-MODALITIES = ("image", "text", "audio")
+MODALITIES = ("image", "text", "audio", "tabular")
 # Budgets in seconds would make the result depend on the machine's speed: off here.
 OVERRIDES = ("search.time_budget=null", "train.time_budget=null")
 # Keys whose values depend on the clock, the machine, the versions or the layout of the code
