@@ -128,3 +128,56 @@ def test_which_families_extend():
         assert "fixed schedule" in can_extend(get_family(name), {"epochs": 3}), name
     assert "no epochs" in can_extend(get_family("ngram"), {"order": 5})
     assert check_interval(1) == 1 and check_interval(19) == 5 and check_interval(227) == 57
+
+
+class Memorizing(Family):
+    """Rows of a table: until epoch ``copy_from`` each column drawn on its own from the
+    training rows (novel rows, dependencies lost), from then on whole training rows (copies,
+    which a two-sample test cannot tell from real ones)."""
+
+    name = "memorizing"
+    modalities = ("tabular",)
+    default_space = {"epochs": 2}
+    extends_epochs = True
+
+    def __init__(self, spec, *, epochs: int = 2, copy_from: int = 4):
+        super().__init__(spec)
+        self.epochs, self.copy_from = epochs, copy_from
+
+    def _fit(self, train, report):
+        self.train_ = train.float()
+        for epoch in range(1, self.epochs + 1):
+            self.epoch_ = torch.tensor(epoch)
+            report(epoch)
+
+    def sample(self, n, generator):
+        rows = torch.randint(0, len(self.train_), (n, self.spec.dim), generator=generator)
+        if int(self.epoch_) >= self.copy_from:
+            rows = rows[:, :1].expand(n, self.spec.dim)
+        return torch.gather(self.train_, 0, rows)
+
+    def state(self):
+        return {"train": self.train_, "epoch": self.epoch_}
+
+    def load_state(self, state):
+        self.train_, self.epoch_ = state["train"], state["epoch"]
+
+
+def test_a_state_that_copies_training_rows_is_not_kept_over_one_that_does_not():
+    with registered(Memorizing):
+        for dcr_min in (0.9, None):
+            config = validate({"name": "x", "device": "cpu", "data": {"modality": "tabular", "source": "builtin:wine"},
+                               "models": [{"family": "copula"}], "search": {"cv_folds": 2, "dcr_min": dcr_min},
+                               "train": {"patience": 2}})
+            dataset = load_dataset(config, None)
+            modality = dataset.modality
+            representation = modality.representation(modality.default_features(config.data)[0])
+            model, log = train_extended(config, modality, Memorizing, {"epochs": 2, "copy_from": 4}, representation,
+                                        dataset.train_raw(), seed=3, device="cpu")
+            figures = dict((int(e), f) for e, f in log.checks)
+            assert figures[4] < figures[3]  # copies score better by the two-sample test...
+            assert int(model.epoch_) == log.best_epoch
+            if dcr_min:  # ...and kept only when unguarded
+                assert log.best_epoch < 4 and log.copying and min(log.copying) == 4
+            else:
+                assert log.best_epoch == 4 and log.copying == []

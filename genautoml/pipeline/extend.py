@@ -21,6 +21,7 @@ import numpy as np
 
 from genautoml.errors import TrialDiverged
 from genautoml.pipeline.events import EpochProgress
+from genautoml.pipeline.guard import COPY_METRIC, copying
 from genautoml.pipeline.trial import Scorer, capped, selection_metric
 
 #: samples per validation example at each check. With as many samples as the 144 validation
@@ -45,6 +46,9 @@ class ExtensionLog:
     valid_examples: int
     #: [epoch, validation figure] at every check
     checks: list[list[float]] = field(default_factory=list)
+    #: the check epochs whose samples copied training examples (genautoml/pipeline/guard.py):
+    #: never kept over a check that did not
+    copying: list[int] = field(default_factory=list)
     best_epoch: int = 0
     epochs_run: int = 0
     stopped_by: str = "max_epochs"
@@ -100,6 +104,8 @@ def train_extended(config, modality, family_cls, params: dict[str, Any], represe
     limits = [limit for limit in (time_limit, settings.time_budget) if limit is not None]
     checks = _Checks(model, scorer, selection_metric(config, modality), log, settings, events,
                      time_limit=min(limits) if limits else None)
+    if COPY_METRIC in modality.metrics() and config.search.dcr_min is not None:
+        checks.copying = lambda metrics: copying(config, metrics)
     report_with_deadline = checks.report
     try:
         model.fit(representation.encode(fit_raw), report_with_deadline, seed=seed, device=device)
@@ -130,6 +136,9 @@ class _Checks:
         self.state: Optional[dict[str, Any]] = None  # the model's state at that check
         self.stale = 0  # checks since the last improvement
         self.started = time.perf_counter()
+        #: whether a check's figures say its samples copy training examples (None: not guarded)
+        self.copying = None
+        self.kept_copying = False  # whether the state kept is one that copies
 
     def report(self, epoch: int) -> None:
         self._check(epoch)
@@ -148,11 +157,17 @@ class _Checks:
         log.epochs_run = epoch
         if epoch < log.tuned_epochs or (epoch - log.tuned_epochs) % log.check_every:
             return
-        figure = self.scorer(self.model, [name])[name]
+        metrics = self.scorer(self.model, [name] + ([COPY_METRIC] if self.copying else []))
+        figure, copies = metrics[name], bool(self.copying and self.copying(metrics))
         log.checks.append([epoch, figure])
-        if math.isfinite(figure) and (self.figure is None or self.selection.better(figure, self.figure)):
+        if copies:
+            log.copying.append(epoch)
+        # A state that copies training examples is kept only until one that does not comes.
+        better = self.figure is None or (copies, self.selection.loss(figure)) < (self.kept_copying,
+                                                                                 self.selection.loss(self.figure))
+        if math.isfinite(figure) and better:
             # Copies: the live tensors keep changing as training goes on.
-            self.figure, self.stale = figure, 0
+            self.figure, self.stale, self.kept_copying = figure, 0, copies
             self.state = {k: v.detach().clone() for k, v in self.model.state().items()}
             log.best_epoch = epoch
             if self.events is not None:
