@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser bench bench-quick clean
+.PHONY: install run test browser bench bench-quick bench-tabular clean
 
 install: $(STAMP)
 
@@ -36,7 +36,7 @@ browser:
 	  else echo "note: $(CHROMIUM) is missing and cannot be installed here; the browser test will be skipped"; fi; }
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) .venv-sdv runs .pytest_cache
 
 # Benchmarks (not tests): figures go to bench/results/ and docs/benchmarks.md.
 bench: install
@@ -44,3 +44,16 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
+
+# Tables against SDV's synthesizers. SDV lives in its own virtualenv (.venv-sdv): it is a
+# benchmark reference, never a dependency of genautoml (it would also pin an older pandas).
+SDV_BIN := .venv-sdv/bin
+$(SDV_BIN)/.installed:
+	test -x $(SDV_BIN)/python || $(PYTHON) -m venv .venv-sdv
+	$(SDV_BIN)/python -m pip install --quiet --upgrade pip
+	$(SDV_BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
+	$(SDV_BIN)/python -m pip install --quiet sdv==2.0.0 pyarrow
+	touch $@
+
+bench-tabular: install $(SDV_BIN)/.installed
+	$(BIN)/python -m bench.tabular_sdv
