@@ -59,7 +59,7 @@ def test_good_config_resolves_every_default(tmp_path):
     (GOOD.replace("{family: gan}", "{family: gan, space: {epochs: {uniform: [1, 5]}}}"), "models.1.space.epochs: is an integer parameter"),
     (GOOD.replace("{family: gan}", "{family: vae}"), "models.1.family: 'vae' is listed twice"),
     (GOOD.replace("modality: image, ", ""), "data: missing 'modality'"),
-    (GOOD.replace("modality: image", "modality: video"), "data.modality: expected one of 'image', 'text', 'audio', got 'video'"),
+    (GOOD.replace("modality: image", "modality: video"), "data.modality: expected one of 'image', 'text', 'audio', 'tabular', got 'video'"),
     (GOOD.replace("name: t", "name: ../../etc"), "name: expected letters, digits"),
     (GOOD.replace("name: t", "name: .hidden"), "name: expected letters"),
     (GOOD + "features: [{pixels: some}]\n", "features.0.pixels"),
