@@ -197,13 +197,14 @@ def goals(ours: dict[str, Any], sdv: list[dict[str, Any]]) -> dict[str, Any]:
             "dcr_ratio_at_least_goal": (ours_dcr >= DCR_GOAL) if ours_dcr is not None else None}
 
 
-def bench_table(name: str, args) -> dict[str, Any]:
-    """One table: SDV's synthesizers, then our search at the slowest one's time."""
+def bench_table(name: str, args, seed: int = 0) -> dict[str, Any]:
+    """One table: SDV's synthesizers, then our search at the slowest one's time. ``seed`` is
+    the config's seed: it draws the split, so each seed is another test set for everyone."""
     from bench import common
 
     # The device too: bench.common.context sets it for the split, the search subprocess needs it said.
-    overrides = [f"device={common.DEVICE}", f"data.source=builtin:{name}", *args.set]
-    work = fresh_dir(RESULTS / "work" / "tabular-sdv" / name)
+    overrides = [f"device={common.DEVICE}", f"seed={seed}", f"data.source=builtin:{name}", *args.set]
+    work = fresh_dir(RESULTS / "work" / "tabular-sdv" / f"{name}-seed{seed}")
     with tempfile.TemporaryDirectory() as scratch:
         ctx = common.context(args.config, overrides, Path(scratch))
         scoring = scoring_inputs(ctx)
@@ -213,7 +214,7 @@ def bench_table(name: str, args) -> dict[str, Any]:
     ours = our_search(args.config, overrides, budget, work / "genautoml", args.search_timeout or 4 * budget + 600)
     # Equal data: our model must have been scored on as many test rows and samples as SDV's.
     equal = ours["scored_examples"] == len(scoring["heldout"]) and ours["generated"] == scoring["generate"]
-    return {"table": name, "overrides": overrides, "train_examples": len(scoring["train"]),
+    return {"table": name, "seed": seed, "overrides": overrides, "train_examples": len(scoring["train"]),
             "test_examples": scoring["test_examples"], "scored_examples": len(scoring["heldout"]),
             "generated": scoring["generate"], "equal_data": equal, "budget_s": budget,
             "floor": scoring["floor"], "sdv": sdv, "ours": ours, "goals": goals(ours, sdv)}
@@ -221,10 +222,11 @@ def bench_table(name: str, args) -> dict[str, Any]:
 
 def run(args) -> dict[str, Any]:
     out = []
-    for name in args.tables:
-        print(f"== {name}", flush=True)
-        out.append(bench_table(name, args))
-    return {"tables": out, "synthesizers": list(args.synthesizers), "budget_floor": args.budget_floor,
+    for seed in args.seeds:
+        for name in args.tables:
+            print(f"== {name}, seed {seed}", flush=True)
+            out.append(bench_table(name, args, seed))
+    return {"tables": out, "seeds": list(args.seeds), "synthesizers": list(args.synthesizers), "budget_floor": args.budget_floor,
             "config": _shown(args.config), "sdv": _sdv_version(args.sdv_python)}
 
 
@@ -280,6 +282,23 @@ def goal_line(entry: dict[str, Any]) -> str:
     return f"{first} {second}{unequal}"
 
 
+def summary(entries: list[dict[str, Any]]) -> str:
+    """One row per table over the seeds: our C2ST AUC and the best SDV synthesizer's on each
+    split, and on how many splits each goal was met."""
+    rows = []
+    for name in dict.fromkeys(entry["table"] for entry in entries):
+        mine = [entry for entry in entries if entry["table"] == name]
+        pairs = ", ".join(f"{_figure(e['ours']['metrics'].get('c2st_auc'))} / {_figure(e['goals']['best_sdv_c2st_auc'])}"
+                          for e in mine)
+        below = sum(bool(e["goals"]["c2st_auc_below_best_sdv"]) for e in mine)
+        novel = sum(bool(e["goals"]["dcr_ratio_at_least_goal"]) for e in mine)
+        chosen = ", ".join(e["ours"]["model"].removeprefix("genautoml: ").split(" ")[0] for e in mine)
+        rows.append([name, pairs, f"{below} of {len(mine)}", f"{novel} of {len(mine)}", chosen])
+    return ("Over the seeds (each a different split):\n\n"
+            + table(["table", "c2st AUC ours / best SDV, per seed", "ours below best SDV", f"dcr_ratio >= {DCR_GOAL}",
+                     "chosen"], rows) + "\n")
+
+
 def markdown(result: dict[str, Any]) -> str:
     parts = [
         f"SDV {result.get('sdv') or '(version unknown)'}: {', '.join(result['synthesizers'])}, each fitted at SDV's "
@@ -291,10 +310,13 @@ def markdown(result: dict[str, Any]) -> str:
         "selection figure (lower is better, 0.5: indistinguishable); efficacy higher is better; dcr_ratio about 1 "
         "is novel, near 0 copies.\n"
     ]
+    if len(result.get("seeds", [0])) > 1:
+        parts.append(summary(result["tables"]))
     columns = ["model", *[label for label, _ in SHOWN], "seconds"]
     for entry in result["tables"]:
         parts.append(
-            f"### {entry['table']}: {entry['train_examples']} training rows, {entry['scored_examples']} of "
+            f"### {entry['table']}, seed {entry.get('seed', 0)}: {entry['train_examples']} training rows, "
+            f"{entry['scored_examples']} of "
             f"{entry['test_examples']} test rows scored, {entry['generated']} generated; budget {entry['budget_s']} s\n\n"
             + table(columns, result_rows(entry)) + "\n\n" + goal_line(entry) + "\n"
         )
@@ -313,7 +335,9 @@ def parse_args(argv: Optional[list[str]] = None):
     parser.add_argument("--config", type=Path, default=CONFIG, help="the tabular config each table is searched with")
     parser.add_argument("--print-only", action="store_true", help="print the section; write no results and no doc")
     parser.add_argument("--set", action="append", default=[], help="a config override for every table, KEY=VALUE")
+    parser.add_argument("--seeds", default="0", help="comma-separated config seeds: each draws another split")
     args = parser.parse_args(argv)
+    args.seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
     args.tables = [t.strip() for t in args.tables.split(",") if t.strip()] + ([EXTRA_TABLE] if args.customers else [])
     args.synthesizers = [s.strip() for s in args.synthesizers.split(",") if s.strip()]
     unknown = [s for s in args.synthesizers if s not in SYNTHESIZERS] + \

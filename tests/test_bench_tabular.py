@@ -127,6 +127,16 @@ def test_markdown_rows_each_synthesizer_ours_and_the_floor_with_the_goal_line():
     assert "slowest SDV synthesizer's fit+sample time on that table, rounded up, at least 60 s" in body
 
 
+def test_over_several_seeds_a_summary_counts_the_splits_each_goal_was_met_on():
+    entries = [{**entry(auc), "seed": seed} for seed, auc in enumerate((0.7, 0.8, 0.6))]
+    result = {"tables": entries, "seeds": [0, 1, 2], "budget_floor": 60, "synthesizers": ["GaussianCopulaSynthesizer"],
+              "config": "configs/tabular.yaml", "sdv": "2.0.0"}
+    body = tabular_sdv.markdown(result)
+    assert "| iris | 0.7 / 0.75, 0.8 / 0.75, 0.6 / 0.75 | 2 of 3 | 0 of 3 | tabddpm, tabddpm, tabddpm |" in body
+    assert "### iris, seed 2:" in body
+    assert "Over the seeds" not in tabular_sdv.markdown({**result, "tables": entries[:1], "seeds": [0]})
+
+
 def test_command_line_refuses_unknown_synthesizers_and_tables(capsys):
     with pytest.raises(SystemExit):
         tabular_sdv.parse_args(["--synthesizers", "GaussianCopula", "--sdv-python", sys.executable])
