@@ -36,7 +36,8 @@ def test_the_report_of_every_smoke_search_opens_cleanly_in_chromium(modality, sm
     assert found["width"] <= 1280  # nothing wider than the window: readable without scrolling sideways
     page = report.read_text(encoding="utf-8")
     assert "http://" not in page and "https://" not in page  # opens offline: nothing fetched
-    expected_media = {"image": 'alt="grid.png"', "audio": "<audio controls", "text": "<pre>"}[modality]
+    expected_media = {"image": 'alt="grid.png"', "audio": "<audio controls", "text": "<pre>",
+                      "tabular": "<th>age</th><th>region</th>"}[modality]
     assert expected_media in page
     assert (run_dir / "report.png").stat().st_size > 10_000
 
