@@ -38,6 +38,7 @@ from genautoml.models._torch_utils import (
     require_fitted,
     to_unit,
     update_average,
+    warmed_decay,
 )
 from genautoml.models.base import Report
 
@@ -80,9 +81,7 @@ def fit(family: Diffusion, train: torch.Tensor, report: Report) -> None:
             loss = denoising_loss(net, data[index], family.prediction)
             descend(optimizer, loss, clip=(net.parameters(), _CLIP_NORM))
             step += 1
-            # A short warm-up of the decay: early on the average would mostly hold the
-            # random initial weights (the same ramp as Ho et al.'s implementation).
-            update_average(average, net, min(family.ema, (1 + step) / (10 + step)))
+            update_average(average, net, warmed_decay(family.ema, step))
             total += loss.detach()
         family.check_finite(total)
         report(epoch)

@@ -33,6 +33,7 @@ from genautoml.models._torch_utils import (
     require_fitted,
     uniform,
     update_average,
+    warmed_decay,
 )
 from genautoml.models.base import Report
 from genautoml.spec import EncodedSpec
@@ -137,8 +138,7 @@ def fit(family: TabDDPM, train: torch.Tensor, report: Report) -> None:
             loss = net.loss(train[index])
             descend(optimizer, loss, clip=(net.parameters(), _CLIP_NORM))
             step += 1
-            # A warm-up of the decay, so the average does not mostly hold the initial weights.
-            update_average(average, net, min(family.ema, (1 + step) / (10 + step)))
+            update_average(average, net, warmed_decay(family.ema, step))
             total += loss.detach()
         # One host sync per epoch; a NaN anywhere in the epoch survives into the sum.
         family.check_finite(total)

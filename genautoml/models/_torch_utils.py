@@ -101,6 +101,13 @@ def update_average(average: nn.Module, current: nn.Module, decay: float) -> None
         kept.copy_(new)
 
 
+def warmed_decay(decay: float, step: int) -> float:
+    """The EMA decay at optimiser step ``step``: ramped up to ``decay`` (the ramp of Ho et
+    al.'s implementation), so that early on the average does not mostly hold the random
+    initial weights."""
+    return min(decay, (1 + step) / (10 + step))
+
+
 def module_state(**modules: nn.Module) -> dict[str, torch.Tensor]:
     """A flat ``{"<module>.<key>": tensor}`` dict on the CPU, loadable with weights_only=True."""
     state: dict[str, torch.Tensor] = {}
