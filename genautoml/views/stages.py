@@ -39,11 +39,12 @@ def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:
         ["rank", "family", "epochs", artifact["metric"], "±", *names, "seconds", "status"], rows,
     )
     if "stopped_by" in artifact:
-        guard = (f"samples a classifier tells from real ones (c2st >= {artifact['c2st_max']:g}) last, then "
-                 if artifact.get("c2st_max") is not None and any("c2st" in r["metrics"] for r in artifact["leaderboard"])
-                 else "")
+        ruled_out = []
+        if artifact.get("c2st_max") is not None and any("c2st" in r["metrics"] for r in artifact["leaderboard"]):
+            ruled_out.append(f"samples a classifier tells from real ones (c2st >= {artifact['c2st_max']:g})")
         if artifact.get("dcr_min") is not None and any("dcr_ratio" in r["metrics"] for r in artifact["leaderboard"]):
-            guard += f"samples nearer the training rows than real unseen rows (dcr_ratio < {artifact['dcr_min']:g}) last, then "
+            ruled_out.append(f"samples nearer the training rows than real unseen rows (dcr_ratio < {artifact['dcr_min']:g})")
+        guard = f"last {' or '.join(ruled_out)}, the others " if ruled_out else ""
         view.note(f"cv: fidelity raised until {artifact['stopped_by']}; ranked {guard}by the highest rung reached, "
                   "then by the figure there")
 
