@@ -7,9 +7,12 @@ retraining. The network follows the layout the representation declares: a residu
 for flat vectors and small grids (8x8 digits), dilated 1-D convolutions for waveforms,
 a small U-Net for 2-D grids of 16x16 and up (genautoml/models/_denoisers.py).
 
-No likelihood: the variational bound of a diffusion model needs its own decoder at t = 0
-and a pass over every time step; it is not built yet, so ``diffusion`` cannot be selected
-by a likelihood metric (validate says so).
+Its likelihood is a bound: ``log_likelihood`` is the continuous-time variational lower
+bound of Kingma et al. (2021) for the model the moving-average network defines (the reverse
+process in the limit of many steps, not the DDIM sampler of ``steps`` steps), estimated
+with fixed draws: on continuous data a bound on the log density on [0, 1]^dim, on levels a
+bound on the log probability of the levels through a discretised decoder
+(genautoml/models/_diffusion_bound.py has the formula and the estimator).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from genautoml.models.registry import register
 from genautoml.spec import EncodedSpec
 
 if TYPE_CHECKING:
+    import torch
     from torch import nn
 
 
@@ -30,10 +34,12 @@ class Diffusion(OneNetworkState, Family):
     name = "diffusion"
     network_module = "genautoml.models._diffusion_net"
     modalities = ("image", "audio", "tabular")
+    has_likelihood = True
     # Every epoch is alike (no schedule tied to the count), and the moving average is the
     # model at any epoch: final training may run past the tuned count.
     extends_epochs = True
-    summary = "denoising diffusion (DDPM training, DDIM sampling with eta); MLP, dilated 1-D conv or U-Net by layout"
+    summary = ("denoising diffusion (DDPM training, DDIM sampling with eta); MLP, dilated 1-D conv or U-Net by layout; "
+               "likelihood is a variational lower bound")
     bounds = {"steps": Bound(1, 10_000), "channels": Bound(1, 1024), "eta": Bound(0, 1)}
     default_space = {
         "lr": {"loguniform": [3e-4, 3e-3]},
@@ -82,6 +88,12 @@ class Diffusion(OneNetworkState, Family):
         # "auto": the network the representation's layout calls for; "mlp": always the MLP.
         self.network = network
         self.model_: Optional[nn.Module] = None
+
+    def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
+        """A lower bound on log p(x), nats per example (the module docstring says which)."""
+        from genautoml.models._diffusion_bound import log_likelihood
+
+        return log_likelihood(self, x)
 
     def width(self) -> int:
         """The width the chosen network is built with."""
