@@ -105,3 +105,13 @@ def test_a_parquet_source_gets_parquet_samples_too(tmp_path):
     assert samples["count"].dtype.kind == "i" and set(samples["kind"]) <= {"big", "small"}
     # the copula keeps the dependence: "big" rows are the larger ones
     assert samples.loc[samples["kind"] == "big", "size"].mean() > samples.loc[samples["kind"] == "small", "size"].mean()
+
+
+def test_data_shows_one_row_per_column_with_readable_ranges(tmp_path):
+    result = invoke("data", SMOKE, "--run-dir", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") == 5}
+    assert set(CUSTOMERS) <= set(lines)
+    assert "integer" in lines["age"] and "18 to 90" in lines["age"]
+    assert "datetime" in lines["signup"] and "2020-" in lines["signup"] and "Z to 2024-" in lines["signup"]
+    assert "5 categories" in lines["region"] and "%" in lines["income"] and "0.0%" not in lines["income"]

@@ -17,9 +17,18 @@ def better_word(direction: Optional[str]) -> str:
 
 
 def show_data(view: ConsoleView, artifact: dict[str, Any]) -> None:
-    rows = [(k, v) for k, v in artifact.items() if k not in ("key", "test_index", "split")]
+    rows = [(k, v) for k, v in artifact.items() if k not in ("key", "test_index", "split", "schema")]
     rows += [(f"split.{k}", v) for k, v in artifact["split"].items()]
     view.table("data", ["", "value"], rows)
+    if "schema" in artifact:  # a table's columns, one row each
+        view.table("columns", ["column", "type", "missing", "values"],
+                   [(name, c["type"], f"{c['missing']:.1%}",
+                     f"{c['categories']} categories" if "categories" in c else " to ".join(map(_value, c["range"])))
+                    for name, c in artifact["schema"].items()])
+
+
+def _value(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def show_cv(view: ConsoleView, artifact: dict[str, Any]) -> None:

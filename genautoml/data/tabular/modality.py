@@ -49,7 +49,9 @@ class TabularModality(Modality):
         for column in raw.columns:
             entry: dict[str, Any] = {"type": column.type, "missing": round(float(raw.missing(column.name).mean()), 4)
                                      if len(raw) else 0.0}
-            if column.is_number:
+            if column.type == "datetime":  # readable dates, not seconds since 1970
+                entry["range"] = [_iso(column.low), _iso(column.high)]
+            elif column.is_number:
                 entry["range"] = [column.low, column.high]
             else:
                 entry["categories"] = len(column.categories)
@@ -84,6 +86,12 @@ class TabularModality(Modality):
 
     def read_samples(self, folder: Path, like: Table) -> Table:
         return read_samples_table(Path(folder), like)
+
+
+def _iso(seconds: float | None) -> str | None:
+    from datetime import datetime, timezone
+
+    return None if seconds is None else datetime.fromtimestamp(seconds, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 MODALITY = TabularModality()
