@@ -19,7 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from genautoml.models._ctgan_net import BlockLayout, ConditionalGenerator, PackedCritic, build, build_critic
-from genautoml.models._torch_utils import categorical, check_vectors, descend, require_fitted, uniform
+from genautoml.models._torch_utils import categorical, check_vectors, descend, require_fitted, train_epochs, uniform
 from genautoml.models.base import Report
 
 if TYPE_CHECKING:
@@ -143,16 +143,8 @@ def fit(family: CTGAN, train: torch.Tensor, report: Report) -> None:
     # an epoch is about one pass over the table (rows are drawn with replacement)
     steps = max(1, len(data) // batch)
     family.model_ = generator
-    for epoch in range(1, family.epochs + 1):
-        generator.train()
-        critic.train()
-        total = torch.zeros((), device=family.device_)
-        for _ in range(steps):
-            total += train_step(family, (generator, critic), sampler, data, batch, optimizers)
-        # one host sync per epoch; a NaN anywhere in the epoch survives into the sum
-        family.check_finite(total)
-        generator.eval()
-        report(epoch)
+    train_epochs(family, [generator, critic], lambda: range(steps),
+                 lambda _: train_step(family, (generator, critic), sampler, data, batch, optimizers), report)
 
 
 def sample_conditions(generator: ConditionalGenerator, u_block: torch.Tensor, u_category: torch.Tensor) -> torch.Tensor:

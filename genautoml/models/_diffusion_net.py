@@ -22,6 +22,7 @@ of 0, 0.25, 0.5 and 1 on two sample seeds (Fréchet and C2ST, 50 steps).
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ from genautoml.models._torch_utils import (
     minibatches,
     require_fitted,
     to_unit,
+    train_epochs,
     update_average,
     warmed_decay,
 )
@@ -73,18 +75,15 @@ def fit(family: Diffusion, train: torch.Tensor, report: Report) -> None:
     net = build(family).to(device)
     average = family.model_ = copy.deepcopy(net).requires_grad_(False).eval()
     optimizer = torch.optim.Adam(net.parameters(), lr=family.lr)
-    data, step = to_unit(train, family.spec) * 2 - 1, 0
-    for epoch in range(1, family.epochs + 1):
-        net.train()
-        total = torch.zeros((), device=device)
-        for index in minibatches(len(data), family.batch_size, device):
-            loss = denoising_loss(net, data[index], family.prediction)
-            descend(optimizer, loss, clip=(net.parameters(), _CLIP_NORM))
-            step += 1
-            update_average(average, net, warmed_decay(family.ema, step))
-            total += loss.detach()
-        family.check_finite(total)
-        report(epoch)
+    data, steps = to_unit(train, family.spec) * 2 - 1, itertools.count(1)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        loss = denoising_loss(net, data[index], family.prediction)
+        descend(optimizer, loss, clip=(net.parameters(), _CLIP_NORM))
+        update_average(average, net, warmed_decay(family.ema, next(steps)))
+        return loss
+
+    train_epochs(family, [net], lambda: minibatches(len(data), family.batch_size, device), step, report)
 
 
 def denoising_loss(net: nn.Module, x0: torch.Tensor, prediction: str) -> torch.Tensor:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from genautoml.models._torch_utils import check_vectors, descend, minibatches, mlp, require_fitted, uniform
+from genautoml.models._torch_utils import check_vectors, descend, minibatches, mlp, require_fitted, train_epochs, uniform
 from genautoml.models.base import Report
 from genautoml.spec import EncodedSpec
 
@@ -131,18 +131,15 @@ def fit(family: Flow, train: torch.Tensor, report: Report) -> None:
     model = family.model_ = build(family).to(device)
     _standardise(model, to_interval(train, spec, torch.full(train.shape, 0.5, device=device)))
     optimizer = torch.optim.Adam(model.parameters(), lr=family.lr)
-    for epoch in range(1, family.epochs + 1):
-        model.train()
-        total = torch.zeros((), device=device)
-        for index in minibatches(len(train), family.batch_size, device):
-            x = train[index]
-            u = torch.rand(x.shape).to(device)  # on the CPU: the same draws on every device
-            loss = -model.log_density(to_interval(x, spec, u)).mean() / spec.dim
-            descend(optimizer, loss, clip=(model.parameters(), _CLIP_NORM))
-            total += loss.detach()
-        family.check_finite(total)
-        model.eval()
-        report(epoch)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        x = train[index]
+        u = torch.rand(x.shape).to(device)  # on the CPU: the same draws on every device
+        loss = -model.log_density(to_interval(x, spec, u)).mean() / spec.dim
+        descend(optimizer, loss, clip=(model.parameters(), _CLIP_NORM))
+        return loss
+
+    train_epochs(family, [model], lambda: minibatches(len(train), family.batch_size, device), step, report)
 
 
 @torch.no_grad()

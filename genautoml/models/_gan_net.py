@@ -23,6 +23,7 @@ from genautoml.models._torch_utils import (
     mlp,
     require_fitted,
     to_unit,
+    train_epochs,
     update_average,
 )
 from genautoml.models.base import Report
@@ -53,25 +54,23 @@ def fit(family: GAN, train: torch.Tensor, report: Report) -> None:
     g_opt = torch.optim.Adam(generator.parameters(), lr=family.lr, betas=family.adam_betas)
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=family.lr * family.d_lr_ratio, betas=family.adam_betas)
     family.generator_ = average
-    for epoch in range(1, family.epochs + 1):
-        generator.train()
-        discriminator.train()
-        total = torch.zeros((), device=device)
-        for index in minibatches(len(train), family.batch_size, device):
-            real = real_data[index]
-            fake = generator(torch.randn(len(real), family.latent_dim, device=device))
-            # One discriminator pass over real and fake together (and one spectral-norm power step).
-            d_real, d_fake = discriminator(torch.cat([real, fake.detach()])).split(len(real))
-            # softplus(-l) = -log sigmoid(l): the logistic loss, written stably
-            d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
-            descend(d_opt, d_loss)
-            # Non-saturating: maximise log D(G(z)) instead of minimising log(1 - D(G(z))).
-            g_loss = F.softplus(-discriminator(fake)).mean()
-            descend(g_opt, g_loss)
-            update_average(average, generator, family.ema)
-            total += d_loss.detach() + g_loss.detach()
-        family.check_finite(total)
-        report(epoch)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        real = real_data[index]
+        fake = generator(torch.randn(len(real), family.latent_dim, device=device))
+        # One discriminator pass over real and fake together (and one spectral-norm power step).
+        d_real, d_fake = discriminator(torch.cat([real, fake.detach()])).split(len(real))
+        # softplus(-l) = -log sigmoid(l): the logistic loss, written stably
+        d_loss = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+        descend(d_opt, d_loss)
+        # Non-saturating: maximise log D(G(z)) instead of minimising log(1 - D(G(z))).
+        g_loss = F.softplus(-discriminator(fake)).mean()
+        descend(g_opt, g_loss)
+        update_average(average, generator, family.ema)
+        return d_loss.detach() + g_loss.detach()
+
+    train_epochs(family, [generator, discriminator], lambda: minibatches(len(train), family.batch_size, device), step,
+                 report)
 
 
 @torch.no_grad()

@@ -17,6 +17,7 @@ average of the trained one.
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import TYPE_CHECKING
 
 import torch
@@ -31,6 +32,7 @@ from genautoml.models._torch_utils import (
     minibatches,
     mlp,
     require_fitted,
+    train_epochs,
     uniform,
     update_average,
     warmed_decay,
@@ -130,19 +132,15 @@ def fit(family: TabDDPM, train: torch.Tensor, report: Report) -> None:
     net = build(family).to(device)
     average = family.model_ = copy.deepcopy(net).requires_grad_(False).eval()
     optimizer = torch.optim.AdamW(net.parameters(), lr=family.lr, weight_decay=family.weight_decay)
-    batch_size, step = min(family.batch_size, max(len(train), 1)), 0
-    for epoch in range(1, family.epochs + 1):
-        net.train()
-        total = torch.zeros((), device=device)
-        for index in minibatches(len(train), batch_size, device):
-            loss = net.loss(train[index])
-            descend(optimizer, loss, clip=(net.parameters(), _CLIP_NORM))
-            step += 1
-            update_average(average, net, warmed_decay(family.ema, step))
-            total += loss.detach()
-        # One host sync per epoch; a NaN anywhere in the epoch survives into the sum.
-        family.check_finite(total)
-        report(epoch)
+    batch_size, steps = min(family.batch_size, max(len(train), 1)), itertools.count(1)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        loss = net.loss(train[index])
+        descend(optimizer, loss, clip=(net.parameters(), _CLIP_NORM))
+        update_average(average, net, warmed_decay(family.ema, next(steps)))
+        return loss
+
+    train_epochs(family, [net], lambda: minibatches(len(train), batch_size, device), step, report)
 
 
 @torch.no_grad()

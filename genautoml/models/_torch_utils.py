@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 import torch
 from torch import nn
@@ -79,6 +79,25 @@ def minibatches(n: int, batch_size: int, device: torch.device) -> Iterator[torch
     order = torch.randperm(n).to(device)
     for start in range(0, n, batch_size):
         yield order[start : start + batch_size]
+
+
+def train_epochs(family, modules: Sequence[nn.Module], batches: Callable[[], Iterable[Any]],
+                 step: Callable[[Any], torch.Tensor], report: Callable[[int], None]) -> None:
+    """The epoch loop the gradient-trained families share. Each of ``family.epochs`` epochs:
+    ``modules`` in training mode; ``step(batch)`` (one update, returning its loss) for every
+    batch ``batches()`` yields; the epoch's losses summed on the device and checked once (one
+    host sync per epoch, and a NaN anywhere in the epoch survives into the sum); the modules
+    back in eval mode; then ``report(epoch)``, which may score the model or end training."""
+    for epoch in range(1, family.epochs + 1):
+        for module in modules:
+            module.train()
+        total = torch.zeros((), device=family.device_)
+        for batch in batches():
+            total += step(batch).detach()
+        family.check_finite(total)
+        for module in modules:
+            module.eval()
+        report(epoch)
 
 
 def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: Optional[tuple[Any, float]] = None) -> None:

@@ -11,7 +11,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from genautoml.models._torch_utils import check_vectors, descend, draw_next, minibatches, require_fitted, start_state, uniform
+from genautoml.models._torch_utils import (
+    check_vectors,
+    descend,
+    draw_next,
+    minibatches,
+    require_fitted,
+    start_state,
+    train_epochs,
+    uniform,
+)
 from genautoml.models.base import Report
 
 if TYPE_CHECKING:
@@ -142,17 +151,14 @@ def fit(family: Transformer, train: torch.Tensor, report: Report) -> None:
     optimizer = torch.optim.AdamW(model.parameters(), lr=family.lr, betas=(0.9, 0.99), weight_decay=_WEIGHT_DECAY)
     steps = family.epochs * math.ceil(len(tokens) / family.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(steps))
-    for epoch in range(1, family.epochs + 1):
-        model.train()
-        total = torch.zeros((), device=device)
-        for index in minibatches(len(tokens), family.batch_size, device):
-            loss = -model.token_log_probs(tokens[index]).mean()  # nats per token
-            descend(optimizer, loss, clip=(model.parameters(), _CLIP_NORM))
-            schedule.step()
-            total += loss.detach()
-        family.check_finite(total)
-        model.eval()
-        report(epoch)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        loss = -model.token_log_probs(tokens[index]).mean()  # nats per token
+        descend(optimizer, loss, clip=(model.parameters(), _CLIP_NORM))
+        schedule.step()
+        return loss
+
+    train_epochs(family, [model], lambda: minibatches(len(tokens), family.batch_size, device), step, report)
 
 
 @torch.no_grad()

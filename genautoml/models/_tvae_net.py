@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from genautoml.models._torch_utils import categorical, check_vectors, descend, minibatches, mlp, require_fitted, uniform
+from genautoml.models._torch_utils import (
+    categorical,
+    check_vectors,
+    descend,
+    minibatches,
+    mlp,
+    require_fitted,
+    train_epochs,
+    uniform,
+)
 from genautoml.models.base import Report
 from genautoml.spec import EncodedSpec
 
@@ -98,22 +107,18 @@ def fit(family: TVAE, train: torch.Tensor, report: Report) -> None:
     model = family.model_ = build(family).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=family.lr, weight_decay=_WEIGHT_DECAY)
     batch_size = max(1, min(family.batch_size, len(train)))
-    for epoch in range(1, family.epochs + 1):
-        model.train()
-        total = torch.zeros((), device=device)
-        for index in minibatches(len(train), batch_size, device):
-            x = train[index]
-            mean, log_var = model.encode(x)
-            z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
-            reconstruction = model.reconstruction(x, model.decoder(z))  # (B,)
-            loss = (family.loss_factor * reconstruction + family.beta * kl_to_prior(mean, log_var)).mean()
-            descend(optimizer, loss)
-            model.clamp_sigma()
-            total += loss.detach()
-        # one host sync per epoch; a NaN anywhere in the epoch survives into the sum
-        family.check_finite(total)
-        model.eval()
-        report(epoch)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        x = train[index]
+        mean, log_var = model.encode(x)
+        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
+        reconstruction = model.reconstruction(x, model.decoder(z))  # (B,)
+        loss = (family.loss_factor * reconstruction + family.beta * kl_to_prior(mean, log_var)).mean()
+        descend(optimizer, loss)
+        model.clamp_sigma()
+        return loss
+
+    train_epochs(family, [model], lambda: minibatches(len(train), batch_size, device), step, report)
 
 
 @torch.no_grad()

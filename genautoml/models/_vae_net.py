@@ -21,6 +21,7 @@ from genautoml.models._torch_utils import (
     mlp,
     require_fitted,
     to_unit,
+    train_epochs,
     uniform,
 )
 from genautoml.models.base import Report
@@ -115,20 +116,16 @@ def fit(family: VAE, train: torch.Tensor, report: Report) -> None:
     scales = [p for name, p in model.named_parameters() if name == "scale_logit"]
     others = [p for name, p in model.named_parameters() if name != "scale_logit"]
     optimizer = torch.optim.Adam([{"params": others}, {"params": scales, "lr": family.lr * _SCALE_LR_BOOST}], lr=family.lr)
-    for epoch in range(1, family.epochs + 1):
-        model.train()
-        total = torch.zeros((), device=device)
-        for index in minibatches(len(train), family.batch_size, device):
-            x = train[index]
-            mean, log_var = model.encode(x)
-            z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
-            loss = (family.beta * kl_to_prior(mean, log_var) - model.log_px_z(x, z)).mean()
-            descend(optimizer, loss)
-            total += loss.detach()
-        # One host sync per epoch; a NaN anywhere in the epoch survives into the sum.
-        family.check_finite(total)
-        model.eval()
-        report(epoch)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        x = train[index]
+        mean, log_var = model.encode(x)
+        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
+        loss = (family.beta * kl_to_prior(mean, log_var) - model.log_px_z(x, z)).mean()
+        descend(optimizer, loss)
+        return loss
+
+    train_epochs(family, [model], lambda: minibatches(len(train), family.batch_size, device), step, report)
 
 
 @torch.no_grad()
