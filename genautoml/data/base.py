@@ -144,8 +144,14 @@ class Modality(ABC):
         return {name: float(metrics[name].compute(heldout, generated, train)) for name in names}
 
     def generate_count(self, heldout: Any) -> int:
-        """How many examples to generate when scoring against ``heldout``."""
+        """How many examples to generate when scoring against ``heldout`` (all draws together)."""
         return self.count(heldout)
+
+    def scoring_draws(self, heldout: Any) -> int:
+        """Into how many equal draws the generated examples are cut, each scored against
+        ``heldout`` and the figures averaged (``score_samples`` does the cutting); the
+        real-data floor is drawn the same way. 1 here: one draw."""
+        return 1
 
     def real_samples(self, train: Any, n: int, rng: np.random.Generator, representation: Representation) -> Any:
         """``n`` real training examples in the form generated samples take (here: ``n``

@@ -28,9 +28,19 @@ def real_data_floor(modality, representation, heldout_raw, train_raw, seed: int)
         names = [name for name, m in modality.metrics().items() if m.kind == "samples" and m.floor_from == source]
         if names:
             rng = np.random.default_rng(derive_seed(seed, "real-data-floor", source))
-            real = modality.real_samples(pool, modality.generate_count(heldout_raw), rng, representation)
+            real = _real_draws(modality, representation, pool, heldout_raw, rng)
             out.update(modality.score_samples(heldout_raw, real, train_raw, names))
     return {name: out[name] for name in modality.metrics() if name in out}
+
+
+def _real_draws(modality, representation, pool, heldout_raw, rng: np.random.Generator):
+    """Real examples in the draws the generated ones are scored in (``Modality.scoring_draws``):
+    each draw picked on its own, so no draw repeats an example, as no draw of samples does."""
+    draws = modality.scoring_draws(heldout_raw)
+    per_draw = modality.generate_count(heldout_raw) // draws
+    if draws == 1:
+        return modality.real_samples(pool, per_draw, rng, representation)
+    return modality.join([modality.real_samples(pool, per_draw, rng, representation) for _ in range(draws)])
 
 
 def cv_floors(config, dataset, feature_json: dict) -> list[dict[str, float]]:

@@ -71,6 +71,8 @@ def _artifact(ctx: Context, family: str, params: dict[str, Any], feature_json: d
         # what the figures are computed at: held-out examples scored, samples generated
         "scored_examples": int(modality.count(test)),
         "generated": int(modality.generate_count(test)),
+        # the generated examples cut into this many draws, each scored at scored_examples, figures averaged
+        "draws": int(modality.scoring_draws(test)),
         "family": family,
         "params": params,
         "feature": feature_json,

@@ -238,7 +238,7 @@ def _test(metrics: Optional[dict[str, Any]]) -> str:
              if sampling else "")
     return _section("The chosen model on the test split",
                     f"<p>{_esc(metrics['family'])}, {metrics.get('scored_examples')} of {metrics.get('test_examples')} "
-                    f"test examples scored, {metrics.get('generated')} samples; real data: as many training examples "
+                    f"test examples scored, {metrics.get('generated')} samples{_draws(metrics)}; real data: as many training examples "
                     f"scored the same way (the floor at this size).</p>",
                     _table(["metric", "value", "90% interval", "real data", "better"], rows), speed)
 
@@ -289,3 +289,10 @@ def _config(run_dir: Path) -> str:
     path = Path(run_dir) / "config.yaml"
     text = path.read_text(encoding="utf-8") if path.is_file() else "(no config.yaml)"
     return _section("Config (resolved)", f"<details><summary>config.yaml</summary><pre>{_esc(text)}</pre></details>")
+
+
+def _draws(metrics: dict[str, Any]) -> str:
+    """How the samples were scored when in several draws (small tables)."""
+    draws = metrics.get("draws", 1)
+    return (f" (figures: the mean over {draws} draws of {metrics.get('scored_examples')}, the floor's too)"
+            if draws > 1 else "")

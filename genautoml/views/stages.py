@@ -102,6 +102,10 @@ def show_metrics(view: ConsoleView, artifact: dict[str, Any]) -> None:
     if floor:
         view.note("real data: as many training examples as samples, scored against the same held-out "
                   "examples (the figure's floor at this size)")
+    draws = artifact.get("draws", 1)
+    if draws > 1:
+        view.note(f"sample figures: the mean over {draws} draws of {scored} samples, each scored against the "
+                  f"same held-out examples (one draw of so few is noisy)")
     sampling = artifact.get("sampling")
     if sampling:
         view.note(f"sampling: {sampling['per_second']:.4g} samples per second on {sampling['device']} "

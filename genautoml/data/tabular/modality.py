@@ -76,10 +76,20 @@ class TabularModality(Modality):
 
         return tabular_metrics()
 
-    def score_samples(self, heldout: Table, generated: Table, train: Table, names: list[str]) -> dict[str, float]:
-        from genautoml.metrics.tabular import all_tabular_metrics
+    def scoring_draws(self, heldout: Table) -> int:
+        """Small tables are scored over several draws of generated rows (genautoml/metrics/tabular.py:
+        ``draws_for``): 30 held-out rows, 10 draws of 30."""
+        from genautoml.metrics.tabular import draws_for
 
-        return {name: float(value) for name, value in all_tabular_metrics(heldout, generated, train, only=names).items()}
+        return draws_for(len(heldout))
+
+    def generate_count(self, heldout: Table) -> int:
+        return len(heldout) * self.scoring_draws(heldout)
+
+    def score_samples(self, heldout: Table, generated: Table, train: Table, names: list[str]) -> dict[str, float]:
+        from genautoml.metrics.tabular import drawn_tabular_metrics
+
+        return {name: float(value) for name, value in drawn_tabular_metrics(heldout, generated, train, only=names).items()}
 
     def write_samples(self, raw: Table, out_dir: Path) -> list[Path]:
         return write_samples_table(raw, Path(out_dir))
