@@ -48,7 +48,8 @@ def test_test_figures_stand_beside_their_real_data_floor(finished_run):
     for name in ("c2st_auc", "marginal", "pairwise", "efficacy", "dcr_ratio"):
         assert name in metrics["floor"], name
     assert 0.3 < metrics["floor"]["c2st_auc"] < 0.7  # real rows cannot be told from real rows
-    assert metrics["floor"]["dcr_ratio"] == pytest.approx(1.0)  # held-out rows against themselves
+    # held-out rows are unseen real rows: their ratio to all unseen real rows is about 1
+    assert 0.7 < metrics["floor"]["dcr_ratio"] < 1.4
 
 
 def test_sample_reproduces_the_rate_of_missing_values(finished_run, tmp_path):

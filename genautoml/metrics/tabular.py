@@ -164,13 +164,30 @@ def _nearest_distance(rows: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(rows)[0][:, 0]
 
 
-def dcr_ratio(generated_to_train: np.ndarray, heldout_to_train: np.ndarray) -> float:
+def _nearest_other_distance(rows: np.ndarray) -> np.ndarray:
+    """Distance from each row to its nearest *other* row of the same set (leave one out)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    if len(rows) < 2:
+        return np.zeros(0)
+    return NearestNeighbors(n_neighbors=2).fit(rows).kneighbors(rows)[0][:, 1]
+
+
+def dcr_ratio(generated_to_train: np.ndarray, real_to_train: np.ndarray) -> float:
     """Distance to closest record: the median distance from generated rows to their nearest
-    training row over the same median for held-out rows. About 1 for samples as novel as
-    unseen real rows; near 0 for copies. NaN when the held-out median is 0 (real unseen rows
-    mostly repeat training rows, as in small all-category tables: no scale to compare with;
-    read ``copies`` against its floor there)."""
-    reference = float(np.median(heldout_to_train))
+    training row over the same median for real rows the model did not learn from. About 1
+    for samples as novel as unseen real rows; near 0 for copies. NaN when the real median is
+    0 (real rows mostly repeat each other, as in small all-category tables: no scale to
+    compare with; read ``copies`` against its floor there).
+
+    ``real_to_train`` (``_Scoring.real_to_train``): the held-out rows' distances to the
+    training rows, and each training row's to its nearest other training row. A training
+    row left out of the others is an unseen real row to them (the rows are exchangeable;
+    the one row fewer to search is immaterial at these sizes), so the reference rests on
+    every real row, not only on the few held out: at 30 held-out iris rows, their median
+    alone lay above the 95th percentile of such medians (0.095 against 0.066 for all
+    training rows), which put every model of that split at 0.7 of its true ratio."""
+    reference = float(np.median(real_to_train)) if len(real_to_train) else 0.0
     return float(np.median(generated_to_train)) / reference if reference > 0 else math.nan
 
 
@@ -195,6 +212,14 @@ class _Scoring:
             self._to_train[which] = _nearest_distance(self.embedded(which), self.embedded("train"))
         return self._to_train[which]
 
+    def real_to_train(self) -> np.ndarray:
+        """``dcr_ratio``'s reference: held-out rows to the training rows, and each training
+        row to its nearest other one."""
+        if "real" not in self._to_train:
+            self._to_train["real"] = np.concatenate([self.to_train("heldout"),
+                                                     _nearest_other_distance(self.embedded("train"))])
+        return self._to_train["real"]
+
 
 def _two_sample(s: _Scoring) -> dict[str, float]:
     auc = c2st_auc(s.embedded("heldout"), s.embedded("generated"))
@@ -212,7 +237,7 @@ _GROUPS: list[tuple[tuple[str, ...], Callable[[_Scoring], dict[str, float]]]] = 
     (("marginal",), lambda s: {"marginal": tabular_stats.marginal(s.tables["heldout"], s.tables["generated"])}),
     (("pairwise",), lambda s: {"pairwise": tabular_stats.pairwise(s.tables["heldout"], s.tables["generated"])}),
     (("efficacy",), lambda s: {"efficacy": efficacy(s.tables["heldout"], s.tables["generated"])}),
-    (("dcr_ratio",), lambda s: {"dcr_ratio": dcr_ratio(s.to_train("generated"), s.to_train("heldout"))}),
+    (("dcr_ratio",), lambda s: {"dcr_ratio": dcr_ratio(s.to_train("generated"), s.real_to_train())}),
     (("copies",), lambda s: {"copies": float((s.to_train("generated") < COPY_DISTANCE).mean())}),
     (("precision", "recall", "coverage"), _neighbours),
 ]
@@ -240,8 +265,9 @@ def tabular_metrics() -> dict[str, Metric]:
         metric("efficacy", MAXIMIZE, "train on samples, test on held-out rows: balanced accuracy (category target) "
                "or R^2 (number target)"),
         # Read, not optimised: below 1 the samples sit nearer the training rows than unseen real rows do.
-        metric("dcr_ratio", None, "median distance to the closest training row, samples over held-out rows; "
-               "about 1 is novel, near 0 copies", floor_from="heldout"),
+        metric("dcr_ratio", None, "median distance to the closest training row, samples over unseen real rows "
+               "(held-out rows, and each training row to the others); about 1 is novel, near 0 copies",
+               floor_from="heldout"),
         metric("copies", MINIMIZE, "fraction of samples identical to a training row", floor_from="heldout"),
         *(metric(key, MAXIMIZE, f"k-NN {key} (Naeem et al. 2020), k=5, in the row embedding")
           for key in ("precision", "recall", "coverage")),

@@ -13,10 +13,11 @@ split. Modalities without a ``c2st`` metric are not guarded.
 
 The copy guard works the same way for modalities that measure copying by the distance to the
 closest record (tables: ``dcr_ratio``, the median distance of samples to their nearest
-training row over the same for held-out real rows): a candidate whose ratio is below
+training row over the same for unseen real rows): a candidate whose ratio is below
 ``search.dcr_min`` (default 0.9) draws rows nearer the training rows than unseen real rows
 lie, i.e. it copies, and ranks after every candidate that does not. Measured on builtin:wine:
-tabddpm trained for 1200 epochs reached cv C2ST AUC 0.73 with a ratio of 0.67.
+tabddpm trained for 1200 epochs reached cv C2ST AUC 0.73 with a ratio of 0.67 (its reference
+then the held-out rows alone).
 
 The default limit, 0.8, is a classifier right 9 times in 10. It was set after measuring
 0.9 and 0.8 on the quality benchmark's images (one run each, docs/benchmarks.md): at 0.9
