@@ -84,3 +84,21 @@ def test_a_budget_too_small_for_tune_keeps_cvs_choice(tmp_path):
     assert tune["chosen"]["source"] == "cv defaults" and tune["chosen"]["family"] == cv["leaderboard"][0]["family"]
     assert features["not_compared"] == [] or len(features["leaderboard"]) == 1
     assert metrics["family"] == tune["chosen"]["family"] and metrics["figure"] is not None
+
+
+def test_a_budget_too_small_for_the_first_rung_cuts_it_short(tmp_path):
+    """With no time for any family's default epochs, cv still ranks every family: each whose
+    epochs are alike stops after its first epoch (the budget is spent before its first
+    report) and trains every fold that far; the winner's final training starts there."""
+    from genautoml.models.registry import get_family
+    from tests.helpers import small_digits_config
+
+    config = small_digits_config(tmp_path, "cut", search={"time_budget": 0.01, "fidelity": {"max_factor": 1}})
+    result = invoke("search", config, "--run-dir", tmp_path / "run", "-q")
+    assert result.exit_code == 0, result.output
+    cv = json.loads((tmp_path / "run" / "cv.json").read_text())
+    assert all(row["status"] == "ok" for row in cv["leaderboard"])
+    cut = [r for r in cv["records"] if get_family(r["family"]).extends_epochs]
+    assert cut, "the small config has no family whose epochs are alike"
+    for record in cut:
+        assert record["params"]["epochs"] == 1 and [f["epochs"] for f in record["folds"]] == [1] * len(record["folds"])

@@ -3,8 +3,10 @@
 Rung after rung, the families still in the race train at epochs x1, x2, x4, ... of their
 defaults (``search.fidelity``); genautoml/search/halving.py decides who goes on. A family
 whose epochs are not alike (an n-gram counts once) is trained once, at rung 0, and its
-figure stands at every rung. The next rung starts only if the plan's cv share of the
-budget can pay for it, predicted from this rung's seconds. The leaderboard ranks by the
+figure stands at every rung. The first rung is cut short where cv's share of the budget
+cannot pay for a family's default epochs (it then stands at the epochs it reached, on
+every fold). The next rung starts only if the share can pay for it, predicted from this
+rung's seconds. The leaderboard ranks by the
 highest rung reached, then by the figure there: the choice is made at the highest
 fidelity reached, on the same folds with the same seeds for every family.
 
@@ -85,7 +87,7 @@ def run(ctx: Context) -> dict[str, Any]:
         if rung and not any(scalable(c) for c in pool if c.family in alive):
             race.stopped_by = "no family left that trains longer"
             break
-        if rung and not _affordable(race, pool, alive, search.fidelity.eta, budget):
+        if rung and not _affordable(race, pool, alive, factor, budget):
             race.stopped_by = "time_budget"
             break
         now = _run_rung(ctx, race, pool, alive, rung, factor, done, key)
@@ -120,7 +122,11 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], alive: list[str],
             if record is None:
                 request = TrialRequest(rung * len(pool) + i, "cv", candidate.family, params_at(candidate, factor),
                                        default_feature(ctx), folds, metrics="all")
-                record = score(ctx, request, deadline=_deadline(ctx, race) if rung else None)
+                if rung:
+                    record = score(ctx, request, deadline=_deadline(ctx, race))
+                else:
+                    later = sum(1 for c in pool[i:] if c.family in alive)
+                    record = score(ctx, request, cut_at=_first_rung_cut(ctx, race, later, len(folds)))
                 record.fidelity = factor
             race.records.append(record)
         if record.ok or candidate.family not in race.latest:  # a failure does not undo a lower rung
@@ -133,14 +139,32 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], alive: list[str],
     return now
 
 
-def _affordable(race: Race, pool: list[Candidate], alive: list[str], eta: int, budget: Optional[float]) -> bool:
-    """Whether the next rung fits in what is left: each family that trains again is predicted
-    to take ``eta`` times its seconds at this rung."""
+def _affordable(race: Race, pool: list[Candidate], alive: list[str], factor: int, budget: Optional[float]) -> bool:
+    """Whether the rung at ``factor`` fits in what is left: each family that trains again is
+    predicted to take its seconds at its last rung times the ratio of the epochs."""
     if budget is None:
         return True
-    trained_again = {c.family for c in pool if c.family in alive and scalable(c)}
-    predicted = sum(race.latest[f][1].seconds * eta for f in trained_again)
+    predicted = 0.0
+    for candidate in pool:
+        if candidate.family in alive and scalable(candidate):
+            record = race.latest[candidate.family][1]
+            trained = max(1, int(record.params.get("epochs") or 1))
+            predicted += record.seconds * params_at(candidate, factor)["epochs"] / trained
     return _spent(race) + predicted <= budget
+
+
+def _first_rung_cut(ctx: Context, race: Race, families_left: int, folds: int) -> Optional[float]:
+    """When a family of the first rung stops training (``run_trial``'s ``cut_at``): each family
+    still to train gets an equal part of what is left of cv's budget (time a quick family
+    leaves goes to the next), its first fold a ``folds``-th of that part; the later folds then
+    train as many epochs. A family that finishes its default epochs sooner is not touched, so
+    with time enough the first rung is what it always was; with too little, cv still ranks
+    every family, at the epochs the budget paid for, and ends near its budget."""
+    budget = ctx.budget("cv")
+    if budget is None:
+        return None
+    share = max(0.0, budget - _spent(race)) / max(1, families_left)
+    return time.time() + share / max(1, folds)
 
 
 def _spent(race: Race) -> float:
@@ -150,7 +174,7 @@ def _spent(race: Race) -> float:
 def _deadline(ctx: Context, race: Race) -> Optional[float]:
     """A trial of a later rung that would overrun cv's share by half again is stopped (its rung
     then fails, the rung below stands). The first rung has no deadline: without it there is
-    no result to go on from, whatever the budget."""
+    no result to go on from; it is cut short instead (``_first_rung_cut``)."""
     budget = ctx.budget("cv")
     return None if budget is None else time.time() + max(0.0, 1.5 * budget - _spent(race))
 

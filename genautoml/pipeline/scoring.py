@@ -44,9 +44,10 @@ def check_likelihood_selection(ctx: Context, feature: dict[str, Any], where: str
                           "or a sample metric")
 
 
-def score(ctx: Context, request: TrialRequest, *, stopper=None, deadline: Optional[float] = None) -> TrialRecord:
+def score(ctx: Context, request: TrialRequest, *, stopper=None, deadline: Optional[float] = None,
+          cut_at: Optional[float] = None) -> TrialRecord:
     return run_trial(ctx.config, ctx.dataset, request, device=ctx.device, stopper=stopper, deadline=deadline,
-                     observe=epoch_observer(ctx, request))
+                     observe=epoch_observer(ctx, request), cut_at=cut_at)
 
 
 def epoch_observer(ctx: Context, request: TrialRequest):

@@ -121,6 +121,12 @@ def scored_at(epoch: int, every: Optional[int]) -> bool:
     return epoch % every == 0
 
 
+class CutShort(Exception):
+    """Raised from an epoch report to end training at that epoch and score the model as it
+    stands (only for families whose epochs are alike, ``extends_epochs``: stopping one early
+    leaves the model it would have been at that epoch count)."""
+
+
 def train_and_score(
     config,
     modality,
@@ -155,7 +161,10 @@ def train_and_score(
         if on_epoch is not None:
             on_epoch(epoch, figure)
 
-    model.fit(train_encoded, report, seed=seed, device=device)
+    try:
+        model.fit(train_encoded, report, seed=seed, device=device)
+    except CutShort:  # training ends where it stands; the model as it is gets scored
+        pass
     metrics = scorer(model, list(dict.fromkeys([selection.name, *metric_names])))
     return model, metrics
 
@@ -165,17 +174,27 @@ EpochObserver = Callable[[int, int, Optional[float]], None]
 
 
 def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", stopper=None,
-              deadline: Optional[float] = None, observe: Optional[EpochObserver] = None) -> TrialRecord:
+              deadline: Optional[float] = None, observe: Optional[EpochObserver] = None,
+              cut_at: Optional[float] = None) -> TrialRecord:
     """Train and score ``request`` on each of its folds; never raises for a bad trial.
-    ``observe`` only watches (it runs in the process that trains)."""
+    ``observe`` only watches (it runs in the process that trains).
+
+    ``cut_at`` (a time): past it, the first fold's training ends at the epoch it reached
+    (``CutShort``; only a family whose epochs are alike, else ignored) and every later fold
+    trains that many epochs: the trial is then a result at fewer epochs than asked, its
+    ``params`` saying how many, not a failure (``deadline`` fails a trial instead).
+    """
     selection = selection_metric(config, dataset.modality)
     started = time.perf_counter()
     record = TrialRecord(id=request.trial_id, stage=request.stage, family=request.family, params=request.params,
                          feature=request.feature, seed=derive_seed(config.seed, request.stage, request.trial_id))
     try:
-        for fold in request.folds:
+        for index, fold in enumerate(request.folds):
             _run_fold(config, dataset, request, record, fold, stopper=stopper, deadline=deadline, device=device,
-                      observe=observe)
+                      observe=observe, cut_at=cut_at if index == 0 else None)
+            reached = record.folds[-1].epochs
+            if index == 0 and reached is not None and reached < record.params.get("epochs", reached):
+                record.params = {**record.params, "epochs": reached}  # the later folds train as far
     except TrialPruned as exc:
         record.status, record.error = Status.PRUNED, str(exc)
     except TrialTimeout as exc:
@@ -195,11 +214,16 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
 
 
 def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold: int, *, stopper,
-              deadline: Optional[float], device: str, observe: Optional[EpochObserver] = None) -> None:
-    """Train and score one fold into a new ``FoldRecord`` of ``record``; raises to end the trial."""
+              deadline: Optional[float], device: str, observe: Optional[EpochObserver] = None,
+              cut_at: Optional[float] = None) -> None:
+    """Train ``record.params`` on one fold and score it into a new ``FoldRecord`` of ``record``;
+    raises to end the trial."""
     from genautoml.models.registry import get_family
 
     modality = dataset.modality
+    family = get_family(request.family)
+    if not family.extends_epochs:
+        cut_at = None
     selection = selection_metric(config, modality)
     metric_names = list(modality.metrics()) if request.metrics == "all" else [selection.name]
     fold_started = time.perf_counter()
@@ -216,11 +240,13 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
                 stopper.check(fold, fold_record.curve)
         if deadline is not None and time.time() > deadline:
             raise TrialTimeout(f"stopped at epoch {epoch}: past the time limit")
+        if cut_at is not None and time.time() > cut_at:
+            raise CutShort
 
     train_raw, valid_raw = dataset.fold_raw(fold)
     feature = modality.feature_model.model_validate(request.feature)
     _, metrics = train_and_score(
-        config, modality, get_family(request.family), request.params, modality.representation(feature),
+        config, modality, family, record.params, modality.representation(feature),
         train_raw, valid_raw, seed=fold_record.seed, device=device, metric_names=metric_names,
         on_epoch=on_epoch, track_curve=request.track_curve,
     )
