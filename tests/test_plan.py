@@ -70,8 +70,9 @@ def test_tune_keeps_time_for_rescoring_the_best():
 
 
 def test_a_budget_too_small_for_tune_keeps_cvs_choice(tmp_path):
-    """cv always finishes its first rung; when that spends the whole budget, tune runs no
-    trial, features compares nothing more, and the winner trains as cv trained it."""
+    """cv always ranks every family (its first rung cut short, never skipped); when that
+    spends the whole budget, tune runs no trial, features compares nothing more, and the
+    winner trains as cv trained it."""
     from tests.helpers import small_digits_config
 
     config = small_digits_config(tmp_path, "tiny", search={"time_budget": 0.01, "fidelity": {"max_factor": 1}})
