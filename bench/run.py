@@ -1,4 +1,4 @@
-"""Run the benchmarks: `python -m bench.run [--quick] [--only quality,efficiency,overhead,scale,executors]`.
+"""Run the benchmarks: `python -m bench.run [--quick] [--only quality,efficiency,overhead,scale,executors,budget]`.
 
 Each benchmark writes bench/results/<name>.json and rewrites its own section of
 docs/benchmarks.md. `--quick` shrinks every budget (under 5 minutes in all on 2 cores).
@@ -69,12 +69,22 @@ def executors(quick: bool) -> dict:
     return executors.run(trials=4 if quick else 8, extra=["data.max_examples=400"])
 
 
+def budget(quick: bool) -> dict:
+    from bench import budget
+
+    if quick:
+        return budget.run([CONFIGS / "smoke-tabular.yaml"], [20])
+    configs = [CONFIGS / name for name in ("digits.yaml", "text.yaml", "audio.yaml", "tabular.yaml")]
+    return budget.run(configs, [60, 120])
+
+
 BENCHMARKS = {
     "quality": ("Quality against hand-picked models", quality),
     "efficiency": ("Search efficiency: TPE + ASHA (BOHB model) and TPE + median stopping vs random search", efficiency),
     "overhead": ("Overhead against a hand-written training loop", overhead),
     "scale": ("Scale", scale),
     "executors": ("Local and Ray executors", executors),
+    "budget": ("One budget kept: the whole search against search.time_budget", budget),
 }
 
 
