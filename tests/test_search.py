@@ -325,6 +325,10 @@ def test_tpe_learns_from_one_budget_per_family():
     # once enough trials finished, only their final losses count
     done = early + [trial(4, [[4, 5.5], [8, 2.5]], "ok", 2.2), trial(5, [[4, 5.2]], "ok", 2.4)]
     assert model_losses(done, MINIMIZE, {"gan": 3}) == {0: None, 1: 2.0, 2: None, 3: None, 4: 2.2, 5: 2.4}
+    # a trial stopped by its time limit is a result at the epochs it reached, as a pruned one is
+    slow = [trial(0, [[4, 6.0], [8, 4.5]], "timed_out"), trial(1, [[4, 5.0], [8, 3.0]], "timed_out"),
+            trial(2, [[4, 7.0]], "failed")]
+    assert model_losses(slow, MINIMIZE, {"gan": 2}) == {0: 4.5, 1: 3.0, 2: None}
 
 
 def test_scored_at_powers_of_two_by_default():

@@ -6,8 +6,10 @@ finished model). So, as in BOHB (Falkner et al., 2018), the density model is bui
 one budget only, per family: the largest at which at least ``min_points`` trials of the
 family have a figure. Once that many trials finished, that is the full budget and only
 finished trials teach TPE; before, it is the highest rung enough trials reached, and each
-trial that reached it counts with its figure there. Trials below that budget are not
-shown to TPE as results (they still count as trials, so suggestions stay exact on resume).
+trial that reached it counts with its figure there (a trial stopped by its time limit too:
+on a slow family every trial may be, and TPE would otherwise learn nothing). Trials below
+that budget are not shown to TPE as results (they still count as trials, so suggestions
+stay exact on resume).
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def _family_losses(records: list[TrialRecord], direction: Direction, min_points:
     if len(finished) >= min_points:
         losses.update({r.id: r.loss for r in finished})
         return losses
-    running = [r for r in records if r.status in (Status.OK, Status.PRUNED)]
+    # Stopped by the rule or by its time limit alike: figures at the epochs it reached.
+    running = [r for r in records if r.status in (Status.OK, Status.PRUNED, Status.TIMED_OUT)]
     rungs = sorted({epoch for r in running for fold in r.folds for epoch, _ in best_so_far(fold.curve, direction)},
                    reverse=True)
     for epoch in rungs:
