@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from genautoml.data.tabular.modality import MODALITY
-from genautoml.metrics.tabular import all_tabular_metrics, draws_for, drawn_tabular_metrics
+from genautoml.metrics.tabular import all_tabular_metrics, drawn_tabular_metrics, draws_for
 from genautoml.pipeline.floor import real_data_floor
 from tests.test_tabular_metrics import mixed_table
 

@@ -15,6 +15,7 @@ FEATURES = [
     TabularFeature(numbers="modes", categories="onehot"),
     TabularFeature(numbers="quantile", categories="uniform"),
     TabularFeature(numbers="modes", categories="uniform", max_modes=3),
+    TabularFeature(numbers="quantile", categories="embedding"),
 ]
 
 

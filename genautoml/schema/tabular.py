@@ -64,12 +64,14 @@ class TabularFeature(Strict):
     per column, each value as its mode (one-hot) and its offset within that mode.
     ``categories`` (categorical and boolean columns): ``onehot`` (one block of k values) or
     ``uniform`` (one value: each category owns an interval of [0, 1] as wide as its frequency,
-    the encoding a Gaussian copula needs). A column with missing values gets a 2-way block
+    the encoding a Gaussian copula needs) or ``embedding`` (about log2 k values: each category
+    a point placed by the other columns of the rows it occurs in, so alike categories lie
+    near; decoded to the nearest point; genautoml/data/tabular/embedding.py). A column with missing values gets a 2-way block
     saying whether the value is there.
     """
 
     numbers: Literal["quantile", "modes"] = "quantile"
-    categories: Literal["onehot", "uniform"] = "onehot"
+    categories: Literal["onehot", "uniform", "embedding"] = "onehot"
     #: modes only: most mixture components per column
     max_modes: Optional[Annotated[int, Field(ge=1, le=32)]] = None
 

@@ -238,7 +238,8 @@ def _test(metrics: Optional[dict[str, Any]]) -> str:
              if sampling else "")
     return _section("The chosen model on the test split",
                     f"<p>{_esc(metrics['family'])}, {metrics.get('scored_examples')} of {metrics.get('test_examples')} "
-                    f"test examples scored, {metrics.get('generated')} samples{_draws(metrics)}; real data: as many training examples "
+                    f"test examples scored, {metrics.get('generated')} samples{_draws(metrics)}; "
+                    "real data: as many training examples "
                     f"scored the same way (the floor at this size).</p>",
                     _table(["metric", "value", "90% interval", "real data", "better"], rows), speed)
 

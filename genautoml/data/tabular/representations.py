@@ -1,6 +1,7 @@
 """The representation of a table's rows: every column through its coder
-(genautoml/data/tabular/coders.py), side by side, as one vector of values in [0, 1] whose
-blocks (``EncodedSpec.blocks``) say which values are numbers and which are one-hot categories.
+(genautoml/data/tabular/coders.py; embedded categories: embedding.py), side by side, as one
+vector of values in [0, 1] whose blocks (``EncodedSpec.blocks``) say which values are
+numbers and which are one-hot categories.
 
 Fitted on the training rows only. Its state is one JSON document (the schema and each
 coder's parameters) held as bytes in a uint8 tensor, so checkpoints stay weights-only.
@@ -15,6 +16,7 @@ import numpy as np
 
 from genautoml.data.base import Representation
 from genautoml.data.tabular.coders import CategoryColumn, ModeNumbers, NumberColumn, QuantileNumbers
+from genautoml.data.tabular.embedding import EmbeddedCategories, context
 from genautoml.data.tabular.table import Column, Table
 from genautoml.schema.tabular import TabularFeature
 from genautoml.spec import EncodedSpec
@@ -38,6 +40,8 @@ class TabularRepresentation(Representation):
         self.target_, self.source_format_ = None, "csv"
 
     def _coder(self, column: Column, params: dict[str, Any] | None = None):
+        if not column.is_number and self.feature.categories == "embedding":
+            return EmbeddedCategories(column, params)
         if not column.is_number:
             return CategoryColumn(column, self.feature.categories, params)
         if self.feature.numbers == "modes":
@@ -48,8 +52,14 @@ class TabularRepresentation(Representation):
 
     def fit(self, train_raw: Table) -> "TabularRepresentation":
         self.columns_, self.target_, self.source_format_ = train_raw.columns, train_raw.target, train_raw.source_format
-        self.coders_ = [self._coder(c).fit(train_raw.values[c.name]) for c in self.columns_]
+        self.coders_ = [self._fitted(self._coder(c), c, train_raw) for c in self.columns_]
         return self
+
+    @staticmethod
+    def _fitted(coder, column: Column, train_raw: Table):
+        if isinstance(coder, EmbeddedCategories):  # placed by the other columns of its rows
+            return coder.fit(train_raw.values[column.name], context(train_raw, column.name))
+        return coder.fit(train_raw.values[column.name])
 
     @property
     def spec(self) -> EncodedSpec:
