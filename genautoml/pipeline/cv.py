@@ -6,9 +6,9 @@ whose epochs are not alike (an n-gram counts once) is trained once, at rung 0, a
 figure stands at every rung. The first rung is cut short where cv's share of the budget
 cannot pay for a family's default epochs (it then stands at the epochs it reached, on
 every fold). The next rung starts only if the share can pay for it, predicted from this
-rung's seconds. The leaderboard ranks by the
-highest rung reached, then by the figure there: the choice is made at the highest
-fidelity reached, on the same folds with the same seeds for every family.
+rung's seconds. The leaderboard ranks by the highest rung reached, then by the figure
+there: the choice is made at the highest fidelity reached, on the same folds with the
+same seeds for every family.
 
 cv.json is rewritten after each (family, rung) (``complete: false`` until the end), so an
 interrupted cv keeps what it finished, and a resumed one makes the same decisions.
