@@ -62,3 +62,29 @@ def test_the_floor_is_drawn_in_as_many_draws_without_repeats():
     for b in range(10):
         block = embedded[b * 30:(b + 1) * 30]
         assert len(np.unique(block, axis=0)) == 30
+
+
+def test_checks_oversample_only_what_the_draws_do_not():
+    """Extended training's checks draw 4x the samples; draws already give a small table more."""
+    from genautoml.pipeline.trial import Scorer
+
+    class Counting:  # a representation that says how many samples it was asked for
+        def encode(self, raw):
+            return None
+
+        def draw(self, model, count, generator):
+            return count
+
+    for rows, expected in ((30, 300), (250, 1000), (600, 2400)):
+        scorer = Scorer(MODALITY, Counting(), mixed_table(rows, 1), mixed_table(50, 2), seed=0, oversample=4)
+        assert scorer.generate(model=None) == expected, rows
+
+
+def test_bootstrap_resamples_one_draw_at_a_time():
+    from genautoml.pipeline.interval import bootstrap_intervals
+
+    heldout, train = mixed_table(30, 1), mixed_table(120, 2)
+    intervals = bootstrap_intervals(MODALITY, heldout, mixed_table(300, 3), train, seed=0)
+    assert intervals["generated"] == 300 and intervals["generated_per_resample"] == 30
+    for low, high in intervals["metrics"].values():
+        assert low < high

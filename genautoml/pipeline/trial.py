@@ -69,7 +69,10 @@ class Scorer:
         import torch
 
         generator = torch.Generator().manual_seed(derive_seed(self.seed, "sample"))
-        count = self.oversample * self.modality.generate_count(self.heldout)
+        # Draws (small tables) already score several samples' worth; oversampling adds only
+        # what they do not (4x at 1 draw, nothing at 4 draws or more).
+        extra = max(1, self.oversample // self.modality.scoring_draws(self.heldout))
+        count = extra * self.modality.generate_count(self.heldout)
         with torch.no_grad():
             return self.representation.draw(model, count, generator)
 
