@@ -88,3 +88,10 @@ def test_bootstrap_resamples_one_draw_at_a_time():
     assert intervals["generated"] == 300 and intervals["generated_per_resample"] == 30
     for low, high in intervals["metrics"].values():
         assert low < high
+
+
+def test_bootstrap_of_outside_samples_of_any_count_resamples_them_all():
+    from genautoml.pipeline.interval import bootstrap_intervals
+
+    intervals = bootstrap_intervals(MODALITY, mixed_table(30, 1), mixed_table(50, 3), mixed_table(120, 2), seed=0)
+    assert intervals["generated"] == 50 and intervals["generated_per_resample"] == 50

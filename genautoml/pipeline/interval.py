@@ -34,7 +34,8 @@ def bootstrap_intervals(modality, heldout: Any, generated: Any, train: Any, seed
     # Figures averaged over several draws (small tables): each resample is one draw's worth
     # of the samples, so it costs one scoring, not one per draw. Its figure moves more than
     # the mean over draws does, so the interval is on the wide side (said in the JSON).
-    per_resample = n // modality.scoring_draws(heldout)
+    # (Samples from elsewhere, fewer than two draws' worth, are scored as one draw of all.)
+    per_resample = m if modality.scoring_draws(heldout) > 1 and n >= 2 * m else n
     rng = np.random.default_rng(derive_seed(seed, "bootstrap"))
     heldout_features, generated_features = modality.sample_features(heldout), modality.sample_features(generated)
 
