@@ -19,7 +19,9 @@ def command(config, run_dir, stage="tune"):
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults")
-    config = small_digits_config(folder, "faults", seed=3, epochs=3, search={"max_trials": 6, "grace_epochs": 1},
+    # 10 trials: the interrupt tests signal after the second, and the process must still be
+    # running when the signal lands (with 6, a loaded machine once let the last four finish first).
+    config = small_digits_config(folder, "faults", seed=3, epochs=3, search={"max_trials": 10, "grace_epochs": 1},
                                  train={"samples": 4})
     run_dir = folder / "reference"
     done = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
