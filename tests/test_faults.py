@@ -19,9 +19,7 @@ def command(config, run_dir, stage="tune"):
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults")
-    # 10 trials: the interrupt tests signal after the second, and the process must still be
-    # running when the signal lands (with 6, a loaded machine once let the last four finish first).
-    config = small_digits_config(folder, "faults", seed=3, epochs=3, search={"max_trials": 10, "grace_epochs": 1},
+    config = small_digits_config(folder, "faults", seed=3, epochs=3, search={"max_trials": 6, "grace_epochs": 1},
                                  train={"samples": 4})
     run_dir = folder / "reference"
     done = subprocess.run(command(config, run_dir), capture_output=True, text=True, timeout=600)
@@ -58,11 +56,19 @@ def test_kill_9_then_resume_equals_uninterrupted(uninterrupted, tmp_path, kill_a
     assert final[: len(survived)] == comparable(survived)  # finished trials kept, not rerun
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """The child takes SIGINT as a command started at a terminal does, even when the tests
+    run in a background job: a shell starts those with SIGINT ignored, and the ignoring is
+    inherited (the search then ran to its end and exited 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(config, run_dir, sent: int, exit_code: int) -> str:
     """Start tune, send ``sent`` after two finished trials; check that the process ended as
     an interrupted run should (``exit_code``, no traceback, lock released, manifest says
     interrupted) and return what it printed on stderr."""
-    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command(config, run_dir), stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_ctrl_c_as_at_a_terminal)
     wait_for_trials(run_dir, 2, process)
     process.send_signal(sent)
     _, stderr = process.communicate(timeout=120)
