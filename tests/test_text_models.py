@@ -266,3 +266,45 @@ def test_rnn_truncated_backprop_learns_more_from_the_same_epochs():
     assert scores[4] > scores[0] + 1.0
     with pytest.raises(ValueError, match="bptt"):
         RNN(spec, bptt=-1)
+
+
+class _StopAt(Exception):
+    pass
+
+
+@pytest.mark.parametrize("name", ["transformer", "hybrid"])
+def test_stopping_after_k_epochs_leaves_the_model_a_k_epoch_run_gives(name):
+    # What cv's cut to the budget and extended final training rely on (extends_epochs):
+    # no learning-rate schedule tied to the planned epochs, nothing done after the last.
+    spec = EncodedSpec("vector", 8, 5)
+    data = markov_windows(120, 8, 5)
+    small = {"transformer": {"width": 16, "heads": 2, "layers": 1, "batch_size": 16},
+             "hybrid": {"order": 3, "hidden": 16, "embed_dim": 8, "batch_size": 8}}[name]
+    family = get_family(name)
+    assert family.extends_epochs
+    planned_two = family(spec, epochs=2, **small).fit(data, seed=0)
+    cut = family(spec, epochs=5, **small)
+
+    def stop_after_two(epoch):
+        if epoch == 2:
+            raise _StopAt
+
+    with pytest.raises(_StopAt):
+        cut.fit(data, stop_after_two, seed=0)
+    assert torch.allclose(cut.log_likelihood(data), planned_two.log_likelihood(data), atol=1e-6)
+
+
+def test_epoch_slices_cut_shuffled_passes_into_epochs():
+    from genautoml.models._torch_utils import EpochSlices, minibatches
+
+    device = torch.device("cpu")
+    torch.manual_seed(3)
+    whole = [b.tolist() for b in minibatches(10, 4, device)]
+    torch.manual_seed(3)
+    assert [b.tolist() for b in EpochSlices(10, 1.0, 4, device)()] == whole  # share 1: a pass, batch for batch
+    torch.manual_seed(3)
+    quarters = EpochSlices(10, 0.25, 2, device)
+    epochs = [torch.cat(list(quarters())).tolist() for _ in range(8)]  # 8 epochs of 2 or 3 examples
+    assert all(len(e) == 2 for e in epochs)  # round(0.25 * 10)
+    stream = sum(epochs, [])
+    assert sorted(stream[:10]) == list(range(10))  # the first five epochs are one whole pass

@@ -15,11 +15,11 @@ from torch import nn
 
 from genautoml.errors import TrialDiverged
 from genautoml.models._torch_utils import (
+    EpochSlices,
     categorical,
     check_vectors,
     descend,
     draw_next,
-    minibatches,
     require_fitted,
     start_state,
     uniform,
@@ -105,11 +105,12 @@ def fit(family: RNN, train: torch.Tensor, report: Report) -> None:
     tokens = family._tokens(train)
     model = family.model_ = build(family).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=family.lr)
+    epoch_batches = EpochSlices(len(tokens), family.epoch_share, family.batch_size, device)
     for epoch in range(1, family.epochs + 1):
         model.train()
         total = torch.zeros((), device=device)
         updates = 0
-        for index in minibatches(len(tokens), family.batch_size, device):
+        for index in epoch_batches():
             batch = tokens[index]
             inputs = torch.cat([model.start(len(batch), device), batch[:, :-1]], dim=1)
             state = None

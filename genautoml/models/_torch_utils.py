@@ -81,6 +81,30 @@ def minibatches(n: int, batch_size: int, device: torch.device) -> Iterator[torch
         yield order[start : start + batch_size]
 
 
+class EpochSlices:
+    """Index batches for epochs that are each a share of a pass over ``n`` examples.
+
+    The examples stream through one shuffled pass after another (each permutation drawn on
+    the CPU from torch's default generator, as ``minibatches`` does), and each epoch takes
+    the next ``round(share * n)`` of them. With share 1 an epoch is exactly one pass, batch
+    for batch what ``minibatches`` gives. Why a share: an epoch is the unit in which cv cuts
+    a family short to its budget and raises its fidelity; on a large corpus a whole pass
+    can outlast a small budget's share of it.
+    """
+
+    def __init__(self, n: int, share: float, batch_size: int, device: torch.device):
+        self.n, self.size = n, max(1, round(share * n))
+        self.batch_size, self.device = batch_size, device
+        self._pending = torch.zeros(0, dtype=torch.long)
+
+    def __call__(self) -> Iterator[torch.Tensor]:
+        """The index batches of the next epoch."""
+        while len(self._pending) < self.size:
+            self._pending = torch.cat([self._pending, torch.randperm(self.n)])
+        epoch, self._pending = self._pending[: self.size].to(self.device), self._pending[self.size:]
+        return iter([epoch[start : start + self.batch_size] for start in range(0, self.size, self.batch_size)])
+
+
 def train_epochs(family, modules: Sequence[nn.Module], batches: Callable[[], Iterable[Any]],
                  step: Callable[[Any], torch.Tensor], report: Callable[[int], None]) -> None:
     """The epoch loop the gradient-trained families share. Each of ``family.epochs`` epochs:

@@ -12,10 +12,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from genautoml.models._torch_utils import (
+    EpochSlices,
     check_vectors,
     descend,
     draw_next,
-    minibatches,
     require_fitted,
     start_state,
     train_epochs,
@@ -28,10 +28,8 @@ if TYPE_CHECKING:
 
 _CLIP_NORM = 1.0
 _WEIGHT_DECAY = 0.01
-#: the learning rate warms up over this share of the steps, then decays on a cosine to
-#: _FINAL_LR_SHARE of its peak: short CPU runs need the whole schedule to fit in them
-_WARMUP_SHARE = 0.05
-_FINAL_LR_SHARE = 0.1
+#: the learning rate warms up over this share of the first pass (then ``_warmup_rsqrt``)
+_WARMUP_PASSES = 0.1
 _EVAL_BATCH = 256
 
 
@@ -129,15 +127,17 @@ def build(family: Transformer) -> CausalTransformer:
                              family.dropout)
 
 
-def _warmup_cosine(steps: int):
-    """The learning-rate factor at each step: a linear warmup, then a cosine decay."""
-    warmup = max(1, int(_WARMUP_SHARE * steps))
+def _warmup_rsqrt(steps_per_pass: int):
+    """The learning-rate factor at each step: a linear warmup over the first _WARMUP_PASSES
+    of a pass over the training windows, then 1 / sqrt(passes made) from the end of the
+    first pass on. It depends on the steps taken, never on the epochs planned, so a run
+    stopped after k epochs is the model a k-epoch run gives (cv's cut, extended training)."""
+    warmup = max(1, int(_WARMUP_PASSES * steps_per_pass))
 
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
-        progress = (step - warmup) / max(1, steps - warmup)
-        return _FINAL_LR_SHARE + (1 - _FINAL_LR_SHARE) * 0.5 * (1 + math.cos(math.pi * progress))
+        return 1.0 / math.sqrt(max(1.0, step / steps_per_pass))
 
     return factor
 
@@ -149,8 +149,8 @@ def fit(family: Transformer, train: torch.Tensor, report: Report) -> None:
     tokens = train.long()
     model = family.model_ = build(family).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=family.lr, betas=(0.9, 0.99), weight_decay=_WEIGHT_DECAY)
-    steps = family.epochs * math.ceil(len(tokens) / family.batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_rsqrt(math.ceil(len(tokens) / family.batch_size)))
+    epoch_batches = EpochSlices(len(tokens), family.epoch_share, family.batch_size, device)
 
     def step(index: torch.Tensor) -> torch.Tensor:
         loss = -model.token_log_probs(tokens[index]).mean()  # nats per token
@@ -158,7 +158,7 @@ def fit(family: Transformer, train: torch.Tensor, report: Report) -> None:
         schedule.step()
         return loss
 
-    train_epochs(family, [model], lambda: minibatches(len(tokens), family.batch_size, device), step, report)
+    train_epochs(family, [model], epoch_batches, step, report)
 
 
 @torch.no_grad()

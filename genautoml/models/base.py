@@ -70,6 +70,7 @@ PARAM_BOUNDS: dict[str, Bound] = {
     "d_lr_ratio": Bound(0, 1000, open_low=True),
     "batch_size": Bound(1, 65536),
     "epochs": Bound(1, 1_000_000),
+    "epoch_share": Bound(0, 1, open_low=True),
     "latent_dim": Bound(1, 4096),
     "hidden": Bound(1, 16384),
     "width": Bound(1, 16384),

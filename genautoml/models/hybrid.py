@@ -15,10 +15,12 @@ scored by an n-gram and a network that were fitted without them, so the weights 
 how each part does on unseen text, not on text it memorised. Each row of the mixture
 sums to one, so the log-likelihood stays exact and comparable with every other family.
 
-Fitting: split off the held-out windows; count the n-gram on the rest; train the network
-on the rest; after each epoch refit the weights, then report (the caller scores the
-mixture there, like any family). After the last epoch the n-gram is recounted on all
-the training windows (counting takes seconds; the network is not retrained).
+Fitting: split off the held-out windows; count an n-gram on the rest, which scores the
+held-out windows for the weights, and the model's own n-gram on all the training windows
+(counting takes seconds); train the network on the rest; after each epoch refit the
+weights, then report (the caller scores the mixture there, like any family). So the model
+after any epoch is complete, and every epoch is alike: training may stop early (cv's cut
+to the budget) or run past its epochs (extended final training).
 """
 
 from __future__ import annotations
@@ -66,13 +68,16 @@ class Hybrid(Family):
     name = "hybrid"
     modalities = ("text",)
     has_likelihood = True
+    # Every epoch ends in a complete model (both n-grams are counted before the first), and
+    # the network's learning rate is constant: stopping at any epoch is sound.
+    extends_epochs = True
     summary = "LSTM/GRU language model interpolated with a Kneser-Ney n-gram (weights per match length); exact likelihood"
     # Small batches: on a CPU the network learns more from many cheap steps than from few large ones.
     default_space = {
         "order": {"int": [8, 64]},
         "lr": {"loguniform": [2e-3, 8e-3]},
         "batch_size": {"choice": [8, 16]},
-        "epochs": {"int": [2, 8]},
+        "epochs": {"int": [8, 32]},
         "hidden": {"choice": [128, 256]},
         "embed_dim": {"choice": [32, 64]},
         "dropout": {"uniform": [0.0, 0.2]},
@@ -86,7 +91,7 @@ class Hybrid(Family):
         order: int = 32,
         lr: float = 4e-3,
         batch_size: int = 8,
-        epochs: int = 4,
+        epochs: int = 16,
         hidden: int = 256,
         layers: int = 1,
         embed_dim: int = 64,
@@ -94,6 +99,7 @@ class Hybrid(Family):
         cell: str = "lstm",
         bptt: int = 256,
         mix_share: float = 0.1,
+        epoch_share: float = 0.25,
     ):
         super().__init__(spec)
         if order < 1:
@@ -111,6 +117,9 @@ class Hybrid(Family):
         self.cell = cell
         self.bptt = bptt
         self.mix_share = mix_share
+        # An epoch is a quarter of a pass over the windows (the rnn's epoch_share): the unit
+        # cv cuts and scales in stays small on a large corpus.
+        self.epoch_share = epoch_share
         # Built now, so that a bad network parameter is an error before any fitting.
         self.rnn_ = self._network()
         self.ngram_: Optional[KneserNey] = None
@@ -123,7 +132,7 @@ class Hybrid(Family):
     def _network(self) -> RNN:
         return RNN(self.spec, lr=self.lr, batch_size=self.batch_size, epochs=self.epochs, hidden=self.hidden,
                    layers=self.layers, embed_dim=self.embed_dim, dropout=self.dropout, cell=self.cell,
-                   bptt=self.bptt)
+                   bptt=self.bptt, epoch_share=self.epoch_share)
 
     def _fit(self, train: torch.Tensor, report: Report) -> None:
         import torch
@@ -137,15 +146,16 @@ class Hybrid(Family):
         order = torch.randperm(len(windows))  # seeded by fit()
         held_count = min(len(windows) - 1, max(1, round(self.mix_share * len(windows))))
         held, rest = windows[order[:held_count]], windows[order[held_count:]]
-        self.ngram_ = KneserNey.fit_windows(rest.numpy(), self.spec.levels, self.order)
-        p_ngram, matched = self.ngram_.window_probs_matched(held.numpy())
+        # The weights learn how the n-gram does on text it has not counted; the model's own
+        # n-gram counts every training window (the held-out ones too).
+        p_ngram, matched = KneserNey.fit_windows(rest.numpy(), self.spec.levels, self.order) \
+            .window_probs_matched(held.numpy())
         held_buckets = buckets(matched.reshape(-1))
+        self.ngram_ = KneserNey.fit_windows(windows.numpy(), self.spec.levels, self.order)
 
         def after_epoch(epoch: int) -> None:
             p_rnn = self.rnn_.token_log_probs(held).double().exp().numpy().reshape(-1)
             self.weights_ = fit_weights(p_rnn, p_ngram.reshape(-1), held_buckets)
-            if epoch == self.epochs:  # the held-out windows count for the final n-gram too
-                self.ngram_ = KneserNey.fit_windows(windows.numpy(), self.spec.levels, self.order)
             report(epoch)
 
         self.rnn_.fit(rest, after_epoch, seed=torch.initial_seed(), device=str(self.device_))

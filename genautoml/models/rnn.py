@@ -63,6 +63,7 @@ class RNN(OneNetworkState, Family):
         cell: str = "lstm",
         bins: int = 16,
         bptt: int = 0,
+        epoch_share: float = 1.0,
     ):
         super().__init__(spec)
         if cell not in CELLS:
@@ -85,6 +86,10 @@ class RNN(OneNetworkState, Family):
         # steps, the state carried across them, takes one optimiser step per chunk: more
         # updates for the same compute. 0: one step per whole vector.
         self.bptt = bptt
+        # The share of the training examples one epoch visits (1: a whole pass). Below 1 an
+        # epoch is a slice of a shuffled stream of passes: the unit cv cuts and scales in,
+        # small enough on a large corpus (models/_torch_utils.py's EpochSlices).
+        self.epoch_share = epoch_share
         self.model_: Optional[TokenRNN] = None
 
     @property

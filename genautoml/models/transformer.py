@@ -32,12 +32,15 @@ class Transformer(OneNetworkState, Family):
     network_module = "genautoml.models._transformer_net"
     modalities = ("text",)
     has_likelihood = True
+    # Its learning rate follows the steps taken, not the epochs planned (_transformer_net's
+    # _warmup_rsqrt): stopping at any epoch is sound.
+    extends_epochs = True
     summary = "small causal pre-LN Transformer (GPT-style) over token windows; exact likelihood"
     # Sized for a CPU: one fit on ~300,000 characters stays within about a minute.
     default_space = {
         "lr": {"loguniform": [2e-3, 1e-2]},
         "batch_size": {"choice": [8, 16, 32]},
-        "epochs": {"int": [1, 4]},
+        "epochs": {"int": [4, 16]},
         "layers": {"int": [1, 2]},
         "heads": {"choice": [2, 4]},
         "width": {"choice": [32, 48, 64, 96]},
@@ -50,11 +53,12 @@ class Transformer(OneNetworkState, Family):
         *,
         lr: float = 4e-3,
         batch_size: int = 16,
-        epochs: int = 2,
+        epochs: int = 8,
         layers: int = 2,
         heads: int = 4,
         width: int = 64,
         dropout: float = 0.1,
+        epoch_share: float = 0.25,
     ):
         super().__init__(spec)
         if width % heads:
@@ -69,6 +73,9 @@ class Transformer(OneNetworkState, Family):
         self.heads = heads
         self.width = width
         self.dropout = dropout
+        # An epoch is this share of a pass over the training windows (as the rnn's): a
+        # quarter, so that cv can cut and scale a corpus of minutes per pass in small steps.
+        self.epoch_share = epoch_share
         self.model_: Optional[CausalTransformer] = None
 
     @classmethod
