@@ -293,18 +293,3 @@ def test_stopping_after_k_epochs_leaves_the_model_a_k_epoch_run_gives(name):
         cut.fit(data, stop_after_two, seed=0)
     assert torch.allclose(cut.log_likelihood(data), planned_two.log_likelihood(data), atol=1e-6)
 
-
-def test_epoch_slices_cut_shuffled_passes_into_epochs():
-    from genautoml.models._torch_utils import EpochSlices, minibatches
-
-    device = torch.device("cpu")
-    torch.manual_seed(3)
-    whole = [b.tolist() for b in minibatches(10, 4, device)]
-    torch.manual_seed(3)
-    assert [b.tolist() for b in EpochSlices(10, 1.0, 4, device)()] == whole  # share 1: a pass, batch for batch
-    torch.manual_seed(3)
-    quarters = EpochSlices(10, 0.25, 2, device)
-    epochs = [torch.cat(list(quarters())).tolist() for _ in range(8)]  # 8 epochs of 2 or 3 examples
-    assert all(len(e) == 2 for e in epochs)  # round(0.25 * 10)
-    stream = sum(epochs, [])
-    assert sorted(stream[:10]) == list(range(10))  # the first five epochs are one whole pass

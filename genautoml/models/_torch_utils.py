@@ -76,9 +76,17 @@ def minibatches(n: int, batch_size: int, device: torch.device) -> Iterator[torch
     The permutation is drawn on the CPU from torch's default generator (seeded by
     ``Family.fit``), so the order of batches does not depend on the device.
     """
-    order = torch.randperm(n).to(device)
-    for start in range(0, n, batch_size):
-        yield order[start : start + batch_size]
+    yield from even_batches(torch.randperm(n).to(device), batch_size)
+
+
+def even_batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
+    """``order`` cut into as few batches of at most ``batch_size`` as hold it, of sizes that
+    differ by at most one. Not a full batches and a ragged remainder: a last batch of a few
+    examples takes a full-size step on a gradient far noisier than the others (measured:
+    digits diffusion for 3 minutes at batch 256 scored Fréchet 0.211 with a last batch of
+    157, 0.621 at batch 287 with a last batch of 2; docs/benchmarks.md)."""
+    count = max(1, math.ceil(len(order) / batch_size))
+    return list(torch.tensor_split(order, count))
 
 
 class EpochSlices:
@@ -102,7 +110,7 @@ class EpochSlices:
         while len(self._pending) < self.size:
             self._pending = torch.cat([self._pending, torch.randperm(self.n)])
         epoch, self._pending = self._pending[: self.size].to(self.device), self._pending[self.size:]
-        return iter([epoch[start : start + self.batch_size] for start in range(0, self.size, self.batch_size)])
+        return iter(even_batches(epoch, self.batch_size))
 
 
 def train_epochs(family, modules: Sequence[nn.Module], batches: Callable[[], Iterable[Any]],
