@@ -13,7 +13,7 @@ def test_epoch_slices_cut_shuffled_passes_into_epochs():
     assert [b.tolist() for b in EpochSlices(10, 1.0, 4, device)()] == whole  # share 1: a pass, batch for batch
     torch.manual_seed(3)
     quarters = EpochSlices(10, 0.25, 2, device)
-    epochs = [torch.cat(list(quarters())).tolist() for _ in range(8)]  # 8 epochs of 2 or 3 examples
+    epochs = [torch.cat(list(quarters())).tolist() for _ in range(8)]  # 8 epochs of 2 examples each
     assert all(len(e) == 2 for e in epochs)  # round(0.25 * 10)
     stream = sum(epochs, [])
     assert sorted(stream[:10]) == list(range(10))  # the first five epochs are one whole pass

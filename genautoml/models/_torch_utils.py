@@ -81,7 +81,7 @@ def minibatches(n: int, batch_size: int, device: torch.device) -> Iterator[torch
 
 def even_batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
     """``order`` cut into as few batches of at most ``batch_size`` as hold it, of sizes that
-    differ by at most one. Not a full batches and a ragged remainder: a last batch of a few
+    differ by at most one, not full batches and a ragged remainder: a last batch of a few
     examples takes a full-size step on a gradient far noisier than the others (measured:
     digits diffusion for 3 minutes at batch 256 scored Fréchet 0.211 with a last batch of
     157, 0.621 at batch 287 with a last batch of 2; docs/benchmarks.md)."""

@@ -70,10 +70,11 @@ class Diffusion(OneNetworkState, Family):
     ):
         super().__init__(spec)
         self.lr = lr
-        # Large batches: on a CPU a step of 256 examples costs about what two of 32 do, and
+        # Large batches: on a CPU a step of 256 examples costs about what three of 32 do, and
         # the denoising loss (a random time and noise per example) is noisy. On digits for
         # 3 minutes, batch 32/64/128/256 (lr 1e-3 to 3e-3) scored Fréchet 0.256, 0.263, 0.222,
-        # 0.211 (docs/benchmarks.md). 300 epochs of 256 cost about what 150 of 32 did.
+        # 0.211 (with ragged last batches; 0.211 again with even ones, docs/benchmarks.md).
+        # 300 epochs of 256 cost about what 150 of 32 did.
         self.batch_size = batch_size
         self.epochs = epochs
         # hidden: the MLP's width; channels: the width of the convolutional networks.
