@@ -38,6 +38,9 @@ class EncodedSpec:
         softmax (genautoml/data/tabular/representations.py makes them). None for other data.
         Families that need it (ctgan, tvae, tabddpm) model only specs that have it; the
         others read the vector as plain values in [0, 1].
+    ``signal``: for the samples of a waveform, how a value in [0, 1] maps to the sound's
+        amplitude in [-1, 1] (genautoml/amplitude.py: "mu_law" or "linear"). Families that
+        synthesize a sound themselves (``ddsp``) need it; None for other data.
     """
 
     kind: str
@@ -45,8 +48,13 @@ class EncodedSpec:
     levels: Optional[int] = None
     shape: Optional[tuple[int, ...]] = None
     blocks: Optional[tuple[tuple[str, int], ...]] = None
+    signal: Optional[str] = None
 
     def __post_init__(self):
+        from genautoml.amplitude import SIGNALS
+
+        if self.signal is not None and self.signal not in SIGNALS:
+            raise ValueError(f"spec signal {self.signal!r}: expected one of {', '.join(SIGNALS)}")
         if self.shape is not None:
             # JSON brings lists back; a tuple keeps the spec hashable and comparable.
             object.__setattr__(self, "shape", tuple(int(n) for n in self.shape))
@@ -76,11 +84,11 @@ class EncodedSpec:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        # the JSON of specs without a layout or blocks stays as it was
-        for key in ("shape", "blocks"):
+        # the JSON of specs without a layout, blocks or signal stays as it was
+        for key in ("shape", "blocks", "signal"):
             if out[key] is None:
                 del out[key]
-            else:
+            elif key != "signal":
                 out[key] = [list(item) if isinstance(item, tuple) else item for item in out[key]]
         return out
 

@@ -203,6 +203,11 @@ CASES: list[Case] = [
     config_case("unknown family", GOOD.replace("family: vae", "family: vea"), "did you mean 'vae'?"),
     config_case("family listed twice", GOOD.replace("{family: vae}", "{family: vae}, {family: vae}"), "listed twice"),
     config_case("family for another modality", GOOD.replace("family: vae", "family: ngram"), "ngram"),
+    Case("config", "family that models none of the candidate representations",
+         lambda p: ["cv", p.write("config.yaml", "name: t\ndata: {modality: audio, clip_seconds: 0.1, max_examples: 40}\n"
+                                  "features: [{representation: mel}]\nmodels: [{family: ddsp}]\n"),
+                    "--run-dir", p.tmp / "out", "-q"],
+         "models.0.family: 'ddsp' can model none of the candidate representations"),
     config_case("negative learning rate", GOOD.replace("{family: vae}", "{family: vae, params: {lr: -1}}"),
                 "models.0.params.lr: expected a value in (0, 10], got -1.0"),
     config_case("negative epochs", GOOD.replace("{family: vae}", "{family: vae, params: {epochs: -3}}"),

@@ -23,6 +23,8 @@ SPACE = {
             "depth": ParamSpace.model_validate({"int": [1, 3]})},
     "gan": {"lr": ParamSpace.model_validate({"loguniform": [1e-4, 1e-1]})},
 }
+#: the representation of each family's trials (these tests never build one)
+NO_FEATURES = {family: {} for family in SPACE}
 
 
 def make_config(**search):
@@ -59,7 +61,7 @@ def search(config, records, store=None, stop_after=None, run_one=synthetic, budg
     budget = budget or Budget(config.search.max_trials, config.search.time_budget, None)
     try:
         trial = sequential(lambda request, deadline, history: run_one(request, deadline))
-        return run_search(config, SPACE, {}, records, trial, on_record, budget, MINIMIZE)
+        return run_search(config, SPACE, NO_FEATURES, records, trial, on_record, budget, MINIMIZE)
     except KeyboardInterrupt:
         return "interrupted"
 
@@ -368,12 +370,12 @@ def test_a_resumed_half_block_is_judged_against_the_same_history():
             done(synthetic(request, None))
 
     finished: list[TrialRecord] = []
-    run_search(config, SPACE, {}, finished, run_batch, lambda r: None, Budget(4, None, None), MINIMIZE, parallel=2)
+    run_search(config, SPACE, NO_FEATURES, finished, run_batch, lambda r: None, Budget(4, None, None), MINIMIZE, parallel=2)
     uninterrupted = dict(seen)
     # Resume with trial 2 of block [2, 3] finished and trial 3 missing.
     seen.clear()
     resumed = [r for r in finished if r.id <= 2]
-    run_search(config, SPACE, {}, resumed, run_batch, lambda r: None, Budget(4, None, None), MINIMIZE, parallel=2)
+    run_search(config, SPACE, NO_FEATURES, resumed, run_batch, lambda r: None, Budget(4, None, None), MINIMIZE, parallel=2)
     assert seen == {3: [0, 1]} and uninterrupted[3] == [0, 1]
 
 

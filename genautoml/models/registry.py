@@ -22,6 +22,7 @@ BUILTIN_MODULES = (
     "genautoml.models.transformer",
     "genautoml.models.ngram",
     "genautoml.models.wavegan",
+    "genautoml.models.ddsp",
     "genautoml.models.hybrid",
     "genautoml.models.diffusion",
     "genautoml.models.flow",

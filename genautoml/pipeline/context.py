@@ -66,6 +66,8 @@ class Context:
     events: Events = field(default_factory=Silent)
     device: str = "cpu"
     _dataset: Optional[Dataset] = field(default=None, repr=False)
+    #: the encoded spec of each candidate representation, by its JSON (pipeline/scoring.py)
+    specs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def resolved(self) -> dict[str, Any]:

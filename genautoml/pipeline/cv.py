@@ -26,7 +26,7 @@ from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.floor import cv_floors, mean_floor
 from genautoml.pipeline.guard import ruled_out
 from genautoml.pipeline.resolve import Candidate, candidates
-from genautoml.pipeline.scoring import check_likelihood_selection, default_feature, metric, score, spread
+from genautoml.pipeline.scoring import check_likelihood_selection, default_feature, family_feature, metric, score, spread
 from genautoml.records import TrialRecord, TrialRequest
 from genautoml.search.halving import Rungs, promoted
 
@@ -81,6 +81,7 @@ def run(ctx: Context) -> dict[str, Any]:
     done = {(r["family"], r.get("fidelity", 1)): TrialRecord.from_json(r)
             for r in previous.get("records", []) if previous.get("key") == key}
     pool = candidates(ctx.config)
+    features = {c.family: family_feature(ctx, c.family) for c in pool}  # a family that can model none: refused now
     race = Race(order=[c.family for c in pool], ruled_out=lambda r: ruled_out(ctx.config, r.mean_metrics()))
     alive, before = [c.family for c in pool], {}
     for rung, factor in enumerate(rungs):
@@ -90,7 +91,7 @@ def run(ctx: Context) -> dict[str, Any]:
         if rung and not _affordable(race, pool, alive, factor, budget):
             race.stopped_by = "time_budget"
             break
-        now = _run_rung(ctx, race, pool, alive, rung, factor, done, key)
+        now = _run_rung(ctx, race, pool, features, alive, rung, factor, done, key)
         alive = promoted(selection.direction, now, before, eta=search.fidelity.eta, min_keep=2, first_rung=rung == 0)
         before = now
         if len(alive) < 2:
@@ -107,8 +108,8 @@ def run(ctx: Context) -> dict[str, Any]:
     return artifact
 
 
-def _run_rung(ctx: Context, race: Race, pool: list[Candidate], alive: list[str], rung: int, factor: int,
-              done: dict, key: str) -> dict[str, Optional[float]]:
+def _run_rung(ctx: Context, race: Race, pool: list[Candidate], features: dict[str, dict[str, Any]], alive: list[str],
+              rung: int, factor: int, done: dict, key: str) -> dict[str, Optional[float]]:
     """Train and score every family in ``alive`` at ``factor``; their figures by family."""
     folds = tuple(range(ctx.config.search.cv_folds))
     now: dict[str, Optional[float]] = {}
@@ -121,7 +122,7 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], alive: list[str],
             record = done.get((candidate.family, factor))
             if record is None:
                 request = TrialRequest(rung * len(pool) + i, "cv", candidate.family, params_at(candidate, factor),
-                                       default_feature(ctx), folds, metrics="all")
+                                       features[candidate.family], folds, metrics="all")
                 if rung:
                     record = score(ctx, request, deadline=_deadline(ctx, race))
                 else:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from genautoml.data.base import feature_label
 from genautoml.pipeline.context import Context
 from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.guard import ruled_out
-from genautoml.pipeline.scoring import feature_candidates, metric, score
+from genautoml.pipeline.scoring import family_features, label_of, metric, score
 from genautoml.records import TrialRecord, TrialRequest, ranked
 
 
@@ -21,11 +20,11 @@ def run(ctx: Context) -> dict[str, Any]:
     tune = ctx.artifact("tune")
     chosen = tune["chosen"]
     folds = tuple(range(ctx.config.search.cv_folds))
-    features = feature_candidates(ctx)
+    features = family_features(ctx, chosen["family"])  # the first is the one tune trained on
     ctx.events.stage("features", f"{len(features)} representations for {chosen['family']}, {len(folds)} folds")
     key = ctx.stage_key("features")
     previous = ctx.artifact("features") or {}
-    done = {_label(ctx, r["feature"]): TrialRecord.from_json(r)
+    done = {label_of(ctx, r["feature"]): TrialRecord.from_json(r)
             for r in previous.get("records", []) if previous.get("key") == key}
     records: list[TrialRecord] = []
     skipped: list[str] = []
@@ -34,11 +33,11 @@ def run(ctx: Context) -> dict[str, Any]:
     # One more representation costs about what the chosen model took on every fold.
     predicted = float(chosen.get("seconds") or 0.0)
     for i, feature in enumerate(features):
-        label = _label(ctx, feature)
+        label = label_of(ctx, feature)
         if label not in done and i and budget is not None and time.time() - started + predicted > budget:
             ctx.events.note(f"features: the plan's {budget:.0f} s cannot pay for another representation "
                             f"(about {predicted:.0f} s each); {len(features) - i} not compared")
-            skipped = [_label(ctx, f) for f in features[i:]]
+            skipped = [label_of(ctx, f) for f in features[i:]]
             break
         record = done.get(label) or _score(ctx, i, feature, chosen, folds, _deadline(ctx, started, budget))
         record.label = label
@@ -87,10 +86,6 @@ def _ranked(ctx: Context, records: list[TrialRecord], chosen: dict[str, Any]) ->
     ok = [r for r in order if r.ok and r.loss is not None]
     ok.sort(key=lambda r: ruled_out(ctx.config, metrics(r)))  # stable: by loss within each group
     return ok + [r for r in order if r not in ok]
-
-
-def _label(ctx: Context, feature: dict[str, Any]) -> str:
-    return feature_label(ctx.modality.feature_model.model_validate(feature))
 
 
 def _artifact(key: str, selection, order: list[TrialRecord], records: list[TrialRecord],

@@ -13,12 +13,58 @@ from genautoml.records import TrialRecord, TrialRequest
 
 
 def default_feature(ctx: Context) -> dict[str, Any]:
-    """The first candidate representation: what cv and tune train on."""
+    """The first candidate representation: what cv and tune train on (every family that can model it)."""
     return feature_candidates(ctx)[0]
 
 
 def feature_candidates(ctx: Context) -> list[dict[str, Any]]:
     return list(ctx.resolved["features"])
+
+
+def family_feature(ctx: Context, family: str) -> dict[str, Any]:
+    """What cv and tune train ``family`` on: the first candidate representation it can model
+    (the first of all for nearly every family; ``ddsp`` synthesizes waveform samples and
+    cannot model mel frames). ConfigError, naming the ``models:`` entry, when none."""
+    for feature in family_features(ctx, family, first_only=True):
+        return feature
+    from genautoml.errors import ConfigError
+
+    where = next(i for i, entry in enumerate(ctx.config.models) if entry.family == family)
+    labels = ", ".join(label_of(ctx, f) for f in feature_candidates(ctx))
+    raise ConfigError(f"models.{where}.family: {family!r} can model none of the candidate representations "
+                      f"({labels}); add one it can model to features: (`genautoml models` says what each family needs)")
+
+
+def family_features(ctx: Context, family: str, *, first_only: bool = False) -> list[dict[str, Any]]:
+    """The candidate representations ``family`` can model, in the config's order."""
+    from genautoml.models.registry import get_family
+
+    cls, usable = get_family(family), []
+    for feature in feature_candidates(ctx):
+        if cls.supports(encoded_spec(ctx, feature)):
+            usable.append(feature)
+            if first_only:
+                break
+    return usable
+
+
+def encoded_spec(ctx: Context, feature: dict[str, Any]):
+    """The spec of ``feature``'s encoding of these data (fit on fold 0's training part, once a process)."""
+    import json
+
+    key = json.dumps(feature, sort_keys=True)
+    if key not in ctx.specs:
+        modality = ctx.modality
+        representation = modality.representation(modality.feature_model.model_validate(feature))
+        ctx.specs[key] = representation.fit(ctx.dataset.fold_raw(0)[0]).spec
+    return ctx.specs[key]
+
+
+def label_of(ctx: Context, feature: dict[str, Any]) -> str:
+    """A representation's short name (\"mel 32 bands\")."""
+    from genautoml.data.base import feature_label
+
+    return feature_label(ctx.modality.feature_model.model_validate(feature))
 
 
 def metric(ctx: Context):

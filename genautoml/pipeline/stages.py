@@ -44,8 +44,9 @@ STAGES: tuple[Stage, ...] = (
           lambda c: [c["seed"], c["data"], c["search"]["cv_folds"]]),
     Stage("cv", "cv.json", ("cv.json",),
           "Cross-validate every candidate family at growing training lengths; print the leaderboard.", "cv",
-          # Not the budget: raising it keeps cv's result (the search continues from there).
-          lambda c: [c["models"], c["features"][0], c["search"]["metric"], c["search"]["max_eval_examples"],
+          # Not the budget: raising it keeps cv's result (the search continues from there). Every
+          # feature: a family that cannot model the first trains on the first it can.
+          lambda c: [c["models"], c["features"], c["search"]["metric"], c["search"]["max_eval_examples"],
                      c["search"]["fidelity"], c["search"]["c2st_max"], c["search"].get("dcr_min")]),
     # Every search setting that changes a result, the budget included: a bigger budget is a
     # different result.

@@ -17,7 +17,7 @@ from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.floor import mean_floor
 from genautoml.pipeline.guard import ruled_out
 from genautoml.pipeline.resolve import candidates
-from genautoml.pipeline.scoring import default_feature, epoch_observer, metric, score
+from genautoml.pipeline.scoring import epoch_observer, family_feature, metric, score
 from genautoml.pipeline.trial import WorkerTrial, run_trial_after
 from genautoml.records import Status, TrialRecord, TrialRequest, best_per_family, ranked
 from genautoml.schema.space import ParamSpace
@@ -74,7 +74,7 @@ def run(ctx: Context) -> dict[str, Any]:
     executor = _executor(ctx)
     try:
         stopped_by = run_search(
-            ctx.config, space, default_feature(ctx), records, executor, on_record,
+            ctx.config, space, {family: family_feature(ctx, family) for family in space}, records, executor, on_record,
             Budget(search.max_trials, budget, search.trial_timeout, reserve=_rescoring_time(ctx, cv),
                    rescore_factor=search.cv_folds / search.tune_folds), metric(ctx).direction,
             parallel=search.parallel,
@@ -153,7 +153,7 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
         raise SearchFailed(f"tune: all {len(records)} trials failed or stopped ({summary})")
     best, per_family = ranked(ok)[0], best_per_family(ok)
     ctx.events.note(f"tune stopped by {stopped_by}; re-scoring trial #{best.id} ({best.family}) on {search.cv_folds} folds")
-    rescored = score(ctx, TrialRequest(best.id, "rescore", best.family, best.params, default_feature(ctx),
+    rescored = score(ctx, TrialRequest(best.id, "rescore", best.family, best.params, family_feature(ctx, best.family),
                                        tuple(range(search.cv_folds)), metrics="all"))
     return {
         "key": ctx.stage_key("tune"),

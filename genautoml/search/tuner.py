@@ -111,7 +111,7 @@ class HyperoptState:
 def run_search(
     config,
     families: dict[str, dict[str, Any]],
-    feature: dict[str, Any],
+    features: dict[str, dict[str, Any]],
     records: list[TrialRecord],
     run_batch: RunBatch,
     on_record: Callable[[TrialRecord], None],
@@ -126,7 +126,7 @@ def run_search(
     not depend on which trial of a block finishes first, and a resume (``records`` read
     back from ``trials.jsonl``) re-suggests exactly the trials still missing.
     ``run_batch(requests, done, history)`` must call ``done(record)`` as each trial finishes;
-    ``on_record`` must persist the record before returning.
+    ``on_record`` must persist the record before returning. ``features``: each family's representation.
     """
     finished = {r.id: r for r in records}
     spent = wall_seconds(records, parallel)
@@ -148,7 +148,7 @@ def run_search(
         losses = model_losses(earlier, direction, min_points(families))
         for record in earlier:
             state.add(record, losses[record.id])
-        requests, suggested = _suggest_block(config, state, missing, feature, _deadline(budget.trial_timeout, left))
+        requests, suggested = _suggest_block(config, state, missing, features, _deadline(budget.trial_timeout, left))
 
         def done(record: TrialRecord) -> None:
             record.vals = suggested[record.id]
@@ -183,7 +183,7 @@ def _deadline(trial_timeout: Optional[float], left: Optional[float]) -> Optional
     return time.time() + min(limits) if limits else None
 
 
-def _suggest_block(config, state: HyperoptState, missing: list[int], feature: dict[str, Any],
+def _suggest_block(config, state: HyperoptState, missing: list[int], features: dict[str, dict[str, Any]],
                    deadline: Optional[float]) -> tuple[list[tuple[TrialRequest, Optional[float]]], dict[int, dict]]:
     """A request for each missing trial id, each suggested with its own derived seed."""
     folds = tuple(range(config.search.tune_folds))
@@ -193,6 +193,6 @@ def _suggest_block(config, state: HyperoptState, missing: list[int], feature: di
         vals, point = state.suggest(tid, config.search.algo, derive_seed(config.seed, "suggest", tid), n_startup)
         suggested[tid] = vals
         request = TrialRequest(trial_id=tid, stage="tune", family=point["family"], params=point["params"],
-                               feature=feature, folds=folds, track_curve=config.search.early_stopping != "none")
+                               feature=features[point["family"]], folds=folds, track_curve=config.search.early_stopping != "none")
         requests.append((request, deadline))
     return requests, suggested

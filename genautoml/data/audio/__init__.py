@@ -19,20 +19,14 @@ One module per concern:
 No torch at import: the functions that need it import it.
 """
 
+from genautoml.amplitude import MU, inverse_mu_law, mu_law
 from genautoml.data.audio.builtin import TONE_KINDS, TONES_CLIPS, TONES_SEED, tones
 from genautoml.data.audio.clips import Clips, clip_length, fit_clip, resample
 from genautoml.data.audio.griffin_lim import griffin_lim
 from genautoml.data.audio.io import load_audio, load_wav_folder, read_wav, write_wav
 from genautoml.data.audio.modality import MODALITY, AudioModality
 from genautoml.data.audio.pictures import spectrogram_picture
-from genautoml.data.audio.representations import (
-    MU,
-    AudioRepresentation,
-    MelRepresentation,
-    WaveformRepresentation,
-    inverse_mu_law,
-    mu_law,
-)
+from genautoml.data.audio.representations import AudioRepresentation, MelRepresentation, WaveformRepresentation
 
 __all__ = [
     "MODALITY",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from genautoml.amplitude import MU, to_amplitude, to_value
 from genautoml.data.audio.clips import Clips, resample
 from genautoml.data.audio.griffin_lim import griffin_lim
 from genautoml.data.base import Representation
@@ -21,7 +22,6 @@ from genautoml.spec import EncodedSpec
 if TYPE_CHECKING:
     import torch
 
-MU = 255  # mu-law: 8-bit codes, as in G.711 and WaveNet
 DEFAULT_N_MELS = 64
 # Mel representation STFT: 32 ms windows, half-overlapping. Shorter windows than the
 # metric's put fewer FFT bins under each band, so inverting the filterbank smears less;
@@ -29,15 +29,6 @@ DEFAULT_N_MELS = 64
 # ~1100 at 64 bands (40 bands: ~2300; 64 ms windows: ~1500), below the ~1400 that separates
 # two independent sets of 100 real clips.
 MEL_WINDOW_SECONDS = 0.032
-
-
-def mu_law(x: np.ndarray) -> np.ndarray:
-    """Compand [-1, 1] -> [-1, 1]: fine steps near silence, coarse ones for loud samples."""
-    return np.sign(x) * np.log1p(MU * np.abs(x)) / np.log1p(MU)
-
-
-def inverse_mu_law(y: np.ndarray) -> np.ndarray:
-    return np.sign(y) * np.expm1(np.abs(y) * np.log1p(MU)) / MU
 
 
 class AudioRepresentation(Representation):
@@ -115,12 +106,12 @@ class WaveformRepresentation(AudioRepresentation):
     @property
     def spec(self) -> EncodedSpec:
         return EncodedSpec(kind="vector", dim=self.model_length, levels=None if self.continuous else MU + 1,
-                           shape=(self.model_length,))
+                           shape=(self.model_length,), signal="mu_law")
 
     def encode(self, raw: Clips) -> torch.Tensor:
         import torch
 
-        unit = (mu_law(self._to_model(raw).astype(np.float64)) + 1.0) / 2.0  # (N, dim) in [0, 1]
+        unit = to_value(self._to_model(raw).astype(np.float64), "mu_law")  # (N, dim) in [0, 1]
         if self.continuous:
             return torch.from_numpy(unit.astype(np.float32))
         return torch.from_numpy(np.round(unit * MU).astype(np.int64))
@@ -128,7 +119,7 @@ class WaveformRepresentation(AudioRepresentation):
     def decode(self, encoded: torch.Tensor) -> Clips:
         values = encoded.detach().cpu().double().numpy()
         unit = np.clip(values, 0.0, 1.0) if self.continuous else np.clip(values, 0, MU) / MU
-        return self._from_model(inverse_mu_law(2.0 * unit - 1.0))
+        return self._from_model(to_amplitude(unit, "mu_law"))
 
 
 class MelRepresentation(AudioRepresentation):
