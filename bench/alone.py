@@ -64,7 +64,7 @@ def run(config: Path, family: str, seconds: float, params: dict[str, Any], overr
         if samples is not None:
             write_samples(ctx, trained, samples)
         return {"config": str(config), "overrides": overrides, "family": family, "params": params,
-                "feature": feature or ctx.resolved["features"][0],
+                "feature": trained.feature,
                 "budget_s": seconds, "train_s": round(trained.seconds, 1), "epochs": trained.epochs,
                 "figures": trained.figures, "floor": floors(ctx, trained, names),
                 "samples_per_second": round(sampling_speed(trained.model, SPEED_SAMPLES), 2), "machine": machine()}
@@ -78,7 +78,8 @@ def main() -> None:
     parser.add_argument("--param", action="append", default=[], help="NAME=VALUE (YAML value)")
     parser.add_argument("--set", action="append", default=[], help="a config override, KEY=VALUE")
     parser.add_argument("--metrics", default="frechet,c2st")
-    parser.add_argument("--feature", type=yaml.safe_load, help="the representation, in YAML (default: the config's first)")
+    parser.add_argument("--feature", type=yaml.safe_load,
+                        help="the representation, in YAML (default: the config's first the family models)")
     parser.add_argument("--save", help="also write bench/results/alone-NAME.json")
     parser.add_argument("--samples", type=Path, help="write 64 samples into this folder (as samples/ of a run)")
     args = parser.parse_args()

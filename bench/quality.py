@@ -30,7 +30,7 @@ NGRAM_ORDERS = (3, 5, 8, 12, 16, 24, 32, 48, 64)
 def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
               feature_json: dict[str, Any] | None = None) -> tuple[float, float, int]:
     """Train ``family`` on all non-test data (for at most ``seconds``), on the first
-    feature of the config unless ``feature_json`` is given; its test figure."""
+    feature of the config it can model unless ``feature_json`` is given; its test figure."""
     from genautoml.pipeline.scoring import metric
 
     selection = metric(ctx)
@@ -45,17 +45,20 @@ class Trained:
     epochs: int
     model: Any
     representation: Any
+    feature: dict[str, Any]
 
 
 def train_and_score(ctx, family: str, params: dict[str, Any], seconds: float | None, names: list[str],
                     feature_json: dict[str, Any] | None = None) -> Trained:
     """``train_for`` with the model kept and the test figures of every metric in ``names``."""
     from genautoml.models.registry import get_family
+    from genautoml.pipeline.scoring import family_feature
     from genautoml.pipeline.trial import Scorer, capped
 
     modality = ctx.modality
     dataset = ctx.dataset
-    feature = modality.feature_model.model_validate(feature_json or ctx.resolved["features"][0])
+    feature_json = feature_json or family_feature(ctx, family)  # as cv trains it
+    feature = modality.feature_model.model_validate(feature_json)
     representation = modality.representation(feature)
     train_raw, test_raw = dataset.train_raw(), dataset.test_raw()
     representation.fit(train_raw)
@@ -75,7 +78,7 @@ def train_and_score(ctx, family: str, params: dict[str, Any], seconds: float | N
     elapsed = time.perf_counter() - started
     heldout = capped(ctx.config, modality, test_raw, test_seed(ctx))
     figures = Scorer(modality, representation, heldout, train_raw, seed=0)(model, names)
-    return Trained(figures, elapsed, epochs[0], model, representation)
+    return Trained(figures, elapsed, epochs[0], model, representation, feature_json)
 
 
 def test_seed(ctx) -> int:

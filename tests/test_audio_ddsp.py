@@ -25,7 +25,7 @@ def oscillator_frequency(index: int, count: int) -> float:
 
 @pytest.mark.parametrize("index", [10, 40, 63])
 def test_one_oscillator_renders_a_steady_sinusoid_at_its_frequency(index):
-    synth = Synth(LENGTH, 64, 8, HOP)
+    synth = Synth(LENGTH, 64, HOP)
     amplitude = torch.zeros(1, 64, synth.frames)
     amplitude[0, index] = 0.5
     wave = synth.sinusoids(amplitude, torch.Generator().manual_seed(0))[0].double().numpy()
@@ -39,7 +39,7 @@ def test_one_oscillator_renders_a_steady_sinusoid_at_its_frequency(index):
 
 
 def test_amplitude_follows_the_frames_linearly():
-    synth = Synth(LENGTH, 16, 4, HOP)
+    synth = Synth(LENGTH, 16, HOP)
     amplitude = torch.zeros(1, 16, synth.frames)
     amplitude[0, 15, synth.frames // 2:] = 1.0  # silent, then on from the middle frame
     wave = synth.sinusoids(amplitude)[0]
@@ -49,7 +49,7 @@ def test_amplitude_follows_the_frames_linearly():
 
 
 def test_noise_lands_in_the_band_its_gain_opens():
-    synth = Synth(4000, 8, 16, 80)
+    synth = Synth(4000, 8, 80)
     spectra = []
     for band in (2, 12):
         gains = torch.zeros(4, 16, synth.frames)
@@ -69,6 +69,8 @@ def test_models_only_continuous_waveforms_with_an_amplitude_mapping():
     assert not DDSP.supports(EncodedSpec("vector", 400, shape=(20, 20)))  # mel frames
     with pytest.raises(ValueError, match="signal"):
         EncodedSpec("vector", 4, signal="a-law")
+    with pytest.raises(ValueError, match="hop"):  # a clip too short for its frames: a clear error, not torch's
+        DDSP(EncodedSpec("vector", 100, shape=(100,), signal="mu_law"), hop=80).fit(torch.rand(4, 100))
     spec = EncodedSpec("vector", 400, shape=(400,), signal="mu_law")
     assert spec.to_json()["signal"] == "mu_law" and EncodedSpec.from_json(spec.to_json()) == spec
     assert "signal" not in EncodedSpec("vector", 4).to_json()

@@ -59,12 +59,14 @@ class Synth(nn.Module):
     A sinusoid of frequency f and phase p at sample t = m hop + d (d in [-hop, hop)) is
     cos(p + 2 pi f m hop + 2 pi f d): the frame's rotation times a table over d. So each
     frame's stretch of waveform is one matrix product of its amplitudes with two (K, 2 hop)
-    tables (Hann-free: the triangle of linear interpolation is folded into them), and the
-    frames overlap-add into the clip; no (batch, K, samples) tensor is ever formed.
+    tables (the triangle of linear interpolation between frames is folded into them), and
+    the frames overlap-add into the clip; no (batch, K, samples) tensor is ever formed.
     """
 
-    def __init__(self, length: int, oscillators: int, noise_bands: int, hop: int):
+    def __init__(self, length: int, oscillators: int, hop: int):
         super().__init__()
+        if length <= 2 * hop:  # the noise's STFT pads each side by 2 hop, which must lie inside the clip
+            raise ValueError(f"hop: expected fewer than half of the clip's {length} samples, got {hop}")
         self.length, self.hop, self.frames = length, hop, frame_count(length, hop)
         self.noise_fft = 4 * hop
         freqs = torch.exp(torch.linspace(math.log(LOWEST), math.log(HIGHEST), oscillators, dtype=torch.float64))
@@ -76,7 +78,6 @@ class Synth(nn.Module):
         self.register_buffer("cos_table", (angle.cos() * triangle).float(), persistent=False)
         self.register_buffer("sin_table", (angle.sin() * triangle).float(), persistent=False)
         self.register_buffer("rotation", rotation.float(), persistent=False)  # (K, M)
-        self.noise_bands = noise_bands
 
     def _draw(self, shape: tuple[int, ...], generator: Optional[torch.Generator], kind: str) -> torch.Tensor:
         device = self.rotation.device
@@ -94,7 +95,7 @@ class Synth(nn.Module):
 
     def _overlap_add(self, frames: torch.Tensor) -> torch.Tensor:
         """(B, M, 2 hop) stretches, frame m over samples (m - 1) hop .. (m + 1) hop -> (B, length)."""
-        batch, count, width = frames.shape
+        batch, count, _ = frames.shape
         hop, total = self.hop, (count + 1) * self.hop
         even = frames[:, 0::2].reshape(batch, -1)  # frames 0, 2, ...: side by side from -hop
         odd = frames[:, 1::2].reshape(batch, -1)  # frames 1, 3, ...: side by side from 0
@@ -118,7 +119,7 @@ class Synth(nn.Module):
 class DDSPNet(nn.Module):
     def __init__(self, length: int, latent_dim: int, hidden: int, oscillators: int, noise_bands: int, hop: int):
         super().__init__()
-        self.synth = Synth(length, oscillators, noise_bands, hop)
+        self.synth = Synth(length, oscillators, hop)
         self.oscillators, self.hidden = oscillators, hidden
         self.coarse = math.ceil(self.synth.frames / 4)  # the decoder starts at a quarter of the frame rate
         bins = self.synth.noise_fft // 2 + 1

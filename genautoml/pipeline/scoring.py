@@ -29,9 +29,9 @@ def family_feature(ctx: Context, family: str) -> dict[str, Any]:
         return feature
     from genautoml.errors import ConfigError
 
-    where = next(i for i, entry in enumerate(ctx.config.models) if entry.family == family)
+    where = next((f"models.{i}.family" for i, entry in enumerate(ctx.config.models) if entry.family == family), "family")
     labels = ", ".join(label_of(ctx, f) for f in feature_candidates(ctx))
-    raise ConfigError(f"models.{where}.family: {family!r} can model none of the candidate representations "
+    raise ConfigError(f"{where}: {family!r} can model none of the candidate representations "
                       f"({labels}); add one it can model to features: (`genautoml models` says what each family needs)")
 
 
