@@ -61,7 +61,7 @@ def encoded_spec(ctx: Context, feature: dict[str, Any]):
 
 
 def label_of(ctx: Context, feature: dict[str, Any]) -> str:
-    """A representation's short name (\"mel 32 bands\")."""
+    """A representation's label, e.g. representation=mel+n_mels=32."""
     from genautoml.data.base import feature_label
 
     return feature_label(ctx.modality.feature_model.model_validate(feature))
