@@ -1,8 +1,10 @@
 """The batching the gradient-trained families share (genautoml/models/_torch_utils.py)."""
 
+import math
+
 import torch
 
-from genautoml.models._torch_utils import EpochSlices, even_batches, minibatches
+from genautoml.models._torch_utils import EpochSlices, even_batches, kl_to_prior, minibatches, posterior_draw
 
 
 def test_epoch_slices_cut_shuffled_passes_into_epochs():
@@ -29,3 +31,18 @@ def test_batches_are_as_even_as_they_can_be():
         assert torch.equal(torch.cat(batches), torch.arange(n))
     torch.manual_seed(0)
     assert sorted(len(b) for b in minibatches(1294, 256, torch.device("cpu"))) == [215, 215, 216, 216, 216, 216]
+
+
+def test_kl_to_prior_is_the_closed_form_kl_of_diagonal_gaussians():
+    from torch.distributions import Independent, Normal, kl_divergence
+
+    g = torch.Generator().manual_seed(0)
+    mean, log_var = torch.randn(5, 3, generator=g), torch.randn(5, 3, generator=g)
+    q = Independent(Normal(mean, (0.5 * log_var).exp()), 1)
+    prior = Independent(Normal(torch.zeros(5, 3), torch.ones(5, 3)), 1)
+    assert torch.allclose(kl_to_prior(mean, log_var), kl_divergence(q, prior), atol=1e-6)
+    assert torch.equal(kl_to_prior(torch.zeros(2, 4), torch.zeros(2, 4)), torch.zeros(2))
+    # draws have the posterior's mean and spread
+    torch.manual_seed(1)
+    draws = posterior_draw(torch.full((20000, 1), 2.0), torch.full((20000, 1), math.log(9.0)))
+    assert abs(float(draws.mean()) - 2.0) < 0.1 and abs(float(draws.std()) - 3.0) < 0.1

@@ -12,7 +12,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from genautoml.amplitude import to_amplitude, to_value
-from genautoml.models._torch_utils import check_vectors, descend, minibatches, require_fitted, train_epochs
+from genautoml.models._torch_utils import (
+    check_vectors,
+    descend,
+    kl_to_prior,
+    minibatches,
+    posterior_draw,
+    require_fitted,
+    train_epochs,
+)
 from genautoml.models.base import Report
 
 if TYPE_CHECKING:
@@ -164,9 +172,8 @@ def fit(family: DDSP, train: torch.Tensor, report: Report) -> None:
     def step(index: torch.Tensor) -> torch.Tensor:
         x = waves[index]
         mean, log_var = model.encode(x)
-        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
-        kl = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum(-1).mean()
-        loss = spectral_loss(model.synth(model.decode(z)), x) + family.beta * kl
+        z = posterior_draw(mean, log_var)
+        loss = spectral_loss(model.synth(model.decode(z)), x) + family.beta * kl_to_prior(mean, log_var).mean()
         descend(optimizer, loss)
         return loss
 

@@ -132,6 +132,17 @@ def train_epochs(family, modules: Sequence[nn.Module], batches: Callable[[], Ite
         report(epoch)
 
 
+def posterior_draw(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """One reparameterised draw z = mean + sigma * noise from a diagonal Gaussian posterior
+    (the VAE families': vae, tvae, ddsp); the noise from torch's default generator."""
+    return mean + (0.5 * log_var).exp() * torch.randn_like(mean)
+
+
+def kl_to_prior(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) || N(0, I)) per example, (B,), for a diagonal Gaussian q."""
+    return 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum(-1)
+
+
 def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, clip: Optional[tuple[Any, float]] = None) -> None:
     """One gradient step on ``loss``; ``clip`` (parameters, max norm) clips their gradients
     first (recurrent nets, flows and diffusion take the odd huge step early on)."""

@@ -15,8 +15,10 @@ from genautoml.models._torch_utils import (
     categorical,
     check_vectors,
     descend,
+    kl_to_prior,
     minibatches,
     mlp,
+    posterior_draw,
     require_fitted,
     train_epochs,
     uniform,
@@ -91,10 +93,6 @@ class TVAENet(nn.Module):
         return rows
 
 
-def kl_to_prior(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
-    """KL(q(z|x) || N(0, I)) per example: (B,)."""
-    return 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum(-1)
-
 
 def build(family: TVAE) -> TVAENet:
     return TVAENet(family.spec, family.latent_dim, family.hidden, family.depth)
@@ -111,7 +109,7 @@ def fit(family: TVAE, train: torch.Tensor, report: Report) -> None:
     def step(index: torch.Tensor) -> torch.Tensor:
         x = train[index]
         mean, log_var = model.encode(x)
-        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
+        z = posterior_draw(mean, log_var)
         reconstruction = model.reconstruction(x, model.decoder(z))  # (B,)
         loss = (family.loss_factor * reconstruction + family.beta * kl_to_prior(mean, log_var)).mean()
         descend(optimizer, loss)

@@ -17,8 +17,10 @@ from genautoml.models._torch_utils import (
     check_vectors,
     descend,
     from_unit,
+    kl_to_prior,
     minibatches,
     mlp,
+    posterior_draw,
     require_fitted,
     to_unit,
     train_epochs,
@@ -95,10 +97,6 @@ class VAENet(nn.Module):
         return from_unit(out + sigma * torch.special.ndtri(p), self.spec)
 
 
-def kl_to_prior(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
-    """KL(q(z|x) || N(0, I)) per example: (B,)."""
-    return 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum(-1)
-
 
 def log_normal(z: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     return (-0.5 * ((z - mean) ** 2 / log_var.exp() + log_var + _LOG_2PI)).sum(-1)
@@ -120,7 +118,7 @@ def fit(family: VAE, train: torch.Tensor, report: Report) -> None:
     def step(index: torch.Tensor) -> torch.Tensor:
         x = train[index]
         mean, log_var = model.encode(x)
-        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
+        z = posterior_draw(mean, log_var)
         loss = (family.beta * kl_to_prior(mean, log_var) - model.log_px_z(x, z)).mean()
         descend(optimizer, loss)
         return loss
