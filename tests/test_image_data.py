@@ -154,6 +154,23 @@ def test_bits_per_pixel_are_reported_only_where_the_encoding_keeps_the_data_s_va
     assert not (tmp_path / "run" / "cv.json").exists()
 
 
+def test_a_likelihood_selection_is_checked_on_every_representation_cv_trains_a_family_on(tmp_path, monkeypatch):
+    """The first candidate keeps the digits' values, but a family that cannot model it is
+    trained on the next one, which does not: refused before any training, naming that family."""
+    from genautoml.models.registry import get_family
+    from tests.helpers import invoke
+
+    vae = get_family("vae")
+    monkeypatch.setattr(vae, "supports", classmethod(lambda cls, spec: spec.kind == "vector" and spec.levels is None))
+    config = tmp_path / "bpd.yaml"
+    config.write_text("name: bpd\ndata: {modality: image, source: builtin:digits, max_examples: 120}\n"
+                      "models: [{family: flow}, {family: vae}]\nsearch: {metric: bits_per_dim, cv_folds: 2}\n"
+                      "features: [{intensity: levels, levels: 17}, {intensity: continuous}]\n")
+    refused = invoke("cv", config, "--run-dir", tmp_path / "run")
+    assert refused.exit_code == 2, refused.output
+    assert "is not reported for the representation cv and tune train vae on (" in refused.output
+    assert not (tmp_path / "run" / "cv.json").exists()
+
 def test_class_subfolders_stratify_held_out_subsets(tmp_path):
     import pickle
 

@@ -70,7 +70,6 @@ class Race:
 
 def run(ctx: Context) -> dict[str, Any]:
     selection, search = metric(ctx), ctx.config.search
-    check_likelihood_selection(ctx, default_feature(ctx), "cv and tune train on")
     rungs = Rungs(search.fidelity.eta, search.fidelity.max_factor).factors()
     budget = ctx.budget("cv")
     ctx.events.stage("cv", f"{len(ctx.config.models)} families x {search.cv_folds} folds at epochs "
@@ -82,6 +81,11 @@ def run(ctx: Context) -> dict[str, Any]:
             for r in previous.get("records", []) if previous.get("key") == key}
     pool = candidates(ctx.config)
     features = {c.family: family_feature(ctx, c.family) for c in pool}  # a family that can model none: refused now
+    checked: list[dict[str, Any]] = []
+    for family, feature in features.items():  # every representation cv trains a family on, before any training
+        if feature not in checked:
+            check_likelihood_selection(ctx, feature, f"cv and tune train {family} on")
+            checked.append(feature)
     race = Race(order=[c.family for c in pool], ruled_out=lambda r: ruled_out(ctx.config, r.mean_metrics()))
     alive, before = [c.family for c in pool], {}
     for rung, factor in enumerate(rungs):
