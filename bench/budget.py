@@ -32,8 +32,10 @@ def in_plan_seconds(run_dir: Path) -> dict[str, float]:
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     seconds = {stage: float(manifest["stages"][stage].get("seconds") or 0.0) for stage in PLANNED}
     training = metrics.get("training") or {}
-    # extended training records its own seconds; otherwise the train stage's (training and first scoring)
-    seconds["train"] = float(training["seconds"]) if training.get("extended") else float(metrics["seconds"])
+    # extended training (and its refit) record their own seconds; otherwise the train stage's (training and first scoring)
+    refit = training.get("refit") or {}
+    seconds["train"] = (float(training["seconds"]) + float(refit.get("seconds", 0.0)) if training.get("extended")
+                        else float(metrics["seconds"]))
     return seconds
 
 

@@ -139,6 +139,7 @@ def run(configs: list[tuple[str, Path, list[str]]], budget_cap: float | None) ->
         budget = watch.seconds if budget_cap is None else min(watch.seconds, budget_cap)
         training = result.get("training", {})
         epochs = (f"{training['best_epoch']} of {training['epochs_run']} (tuned {training['tuned_epochs']})"
+                  + (", refit on all" if (training.get("refit") or {}).get("done") else "")
                   if training.get("extended") else result["params"].get("epochs"))
         source = ctx.artifact("tune")["chosen"]["source"]  # "tuned", or "cv defaults" when tuning found no better
         rows = [{"model": f"genautoml: {result['family']} ({source}, {ctx.artifact('features')['chosen_label']})",

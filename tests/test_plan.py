@@ -69,6 +69,23 @@ def test_tune_keeps_time_for_rescoring_the_best():
     assert Budget(10, None, None, rescore_factor=3.0).trial_limit(30.0, []) is None
 
 
+def test_tune_is_skipped_when_its_share_cannot_pay_for_three_trials_at_cvs_cost():
+    from types import SimpleNamespace
+
+    from genautoml.pipeline.tune import too_short
+
+    ctx = SimpleNamespace(config=SimpleNamespace(search=SimpleNamespace(cv_folds=3, tune_folds=1)))
+    # cv's winner took 75 s on its 3 folds: a trial costs 25 s, re-scoring the best 75 s
+    cv = {"leaderboard": [{"trial": 2}], "records": [{"id": 1, "seconds": 9.0, "folds": [{}] * 3},
+                                                     {"id": 2, "seconds": 75.0, "folds": [{}] * 3}]}
+    assert too_short(ctx, cv, None) is None  # no budget: tune runs its max_trials
+    assert too_short(ctx, cv, 150.0) is None  # (150 - 75) / 25 = 3 trials
+    assert too_short(ctx, cv, 140.0) == ("its 140 s pay for 2.6 trials at cv's winner's 25 s "
+                                         "(after 75 s kept to re-score the best), fewer than 3")
+    two_folds = SimpleNamespace(config=SimpleNamespace(search=SimpleNamespace(cv_folds=3, tune_folds=2)))
+    assert too_short(two_folds, cv, 150.0) is not None  # 50 s a trial: 1.5
+
+
 def test_a_budget_too_small_for_tune_keeps_cvs_choice(tmp_path):
     """cv always ranks every family (its first rung cut short, never skipped); when that
     spends the whole budget, tune runs no trial, features compares nothing more, and the
@@ -81,7 +98,8 @@ def test_a_budget_too_small_for_tune_keeps_cvs_choice(tmp_path):
     run = tmp_path / "run"
     cv, tune = (json.loads((run / f"{name}.json").read_text()) for name in ("cv", "tune"))
     features, metrics = (json.loads((run / f"{name}.json").read_text()) for name in ("features", "metrics"))
-    assert tune["trials"] == 0 and tune["stopped_by"] == "time_budget" and tune["rescored"] is None
+    assert tune["trials"] == 0 and tune["stopped_by"].startswith("skipped: its 0 s pay for 0.0 trials")
+    assert tune["rescored"] is None and not (run / "trials.jsonl").exists()
     assert tune["chosen"]["source"] == "cv defaults" and tune["chosen"]["family"] == cv["leaderboard"][0]["family"]
     assert features["not_compared"] == [] or len(features["leaderboard"]) == 1
     assert metrics["family"] == tune["chosen"]["family"] and metrics["figure"] is not None

@@ -147,6 +147,18 @@ def test_trial_timeout_records_timed_out(flaky):
     assert record.folds[0].epochs < 20
 
 
+def test_a_trial_that_cannot_finish_in_time_is_stopped_by_its_pace_not_its_deadline(flaky):
+    import time as clock
+
+    cfg = config(trial_timeout=20)
+    dataset = load_dataset(cfg, None)
+    request = TrialRequest(0, "tune", "flaky", {"mode": "slow", "epochs": 200},  # 0.3 s an epoch: 60 s
+                           {"pixels": "all", "intensity": "continuous", "levels": None}, (0,))
+    record = run_trial(cfg, dataset, request, deadline=clock.time() + cfg.search.trial_timeout)
+    assert record.status == "timed_out" and "would end far past its time limit" in record.error, record.error
+    assert record.folds[0].epochs == 4  # the first epoch, then three to time
+
+
 @pytest.mark.parametrize("grace, scored", [(0, [1, 2, 4, 8]), (3, [4, 8])])
 def test_curve_is_scored_at_powers_of_two_past_the_grace_period(flaky, grace, scored):
     cfg = config(grace_epochs=grace)

@@ -5,7 +5,8 @@ the held-out test split; model/, metrics.json and samples/ written."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import torch
 
@@ -13,9 +14,10 @@ from genautoml import __version__
 from genautoml.models.registry import get_family
 from genautoml.pipeline import checkpoint
 from genautoml.pipeline.context import Context
-from genautoml.pipeline.extend import can_extend, train_extended
+from genautoml.pipeline.extend import ExtensionLog, can_extend, train_extended
 from genautoml.pipeline.floor import real_data_floor
 from genautoml.pipeline.interval import bootstrap_intervals
+from genautoml.pipeline.refit import RefitLog, refit
 from genautoml.pipeline.scoring import metric
 from genautoml.pipeline.trial import Scorer, capped, train_and_score
 from genautoml.seeds import derive_seed
@@ -32,7 +34,7 @@ def run(ctx: Context) -> dict[str, Any]:
                               f"test {len(dataset.test_index)}")
     started = time.perf_counter()
     seed = derive_seed(ctx.config.seed, "train")
-    model, metrics, extension, why_not = _fit_and_score(ctx, get_family(family), params, representation, seed)
+    model, representation, metrics, training = _fit_and_score(ctx, get_family(family), params, representation, seed)
     seconds = time.perf_counter() - started
     description = {
         "genautoml": __version__,
@@ -43,8 +45,8 @@ def run(ctx: Context) -> dict[str, Any]:
         "feature": feature_json,
         "feature_label": features["chosen_label"],
         "seed": seed,
-        "trained_on": int(len(dataset.train_index)) if extension is None else extension.fit_examples,
-        "epochs_trained": params.get("epochs") if extension is None else extension.best_epoch,
+        "trained_on": training.trained_on,
+        "epochs_trained": training.epochs,
         "data_fingerprint": dataset.fingerprint,
         "torch": torch.__version__,
     }
@@ -53,8 +55,8 @@ def run(ctx: Context) -> dict[str, Any]:
     artifact = _artifact(ctx, family, params, feature_json, representation, metrics, seed)
     artifact["intervals"], artifact["sampling"] = _intervals_and_speed(ctx, model, representation, seed)
     artifact["seconds"] = round(seconds, 2)
-    # How the final model was trained: extended (with its validation checks) or as tuned.
-    artifact["training"] = extension.to_json() if extension is not None else {"extended": False, "reason": why_not}
+    # How the final model was trained: extended (with its validation checks, then maybe refit) or as tuned.
+    artifact["training"] = training.to_json()
     ctx.run.write_json("metrics.json", artifact)
     return artifact
 
@@ -111,10 +113,27 @@ def _write_samples(ctx: Context, model, representation) -> None:
         ctx.modality.write_samples(samples, ctx.run / "samples")
 
 
-def _fit_and_score(ctx: Context, family_cls, params: dict[str, Any], representation, seed: int):
-    """Train the winner (extended when it can be) and score it once on the test split.
+@dataclass
+class FinalTraining:
+    """How the final model was trained, for model/description.json and metrics.json."""
 
-    Returns (model, test metrics, ExtensionLog or None, why it was not extended or None).
+    trained_on: int
+    epochs: Any
+    extension: Optional[ExtensionLog] = None
+    refit: Optional[RefitLog] = None
+    why_not_extended: Optional[str] = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.extension is None:
+            return {"extended": False, "reason": self.why_not_extended}
+        return {**self.extension.to_json(), "refit": self.refit.to_json()}
+
+
+def _fit_and_score(ctx: Context, family_cls, params: dict[str, Any], representation, seed: int):
+    """Train the winner (extended when it can be, then refit on all non-test data when the
+    share allows) and score it once on the test split.
+
+    Returns (model, its representation, test metrics, FinalTraining).
     """
     modality, dataset = ctx.modality, ctx.dataset
     metric_names = list(dict.fromkeys([metric(ctx).name, *modality.metrics()]))
@@ -124,12 +143,28 @@ def _fit_and_score(ctx: Context, family_cls, params: dict[str, Any], representat
             ctx.config, modality, family_cls, params, representation,
             dataset.train_raw(), dataset.test_raw(), seed=seed, device=ctx.device, metric_names=metric_names,
         )
-        return model, metrics, None, why_not
+        return model, representation, metrics, FinalTraining(int(len(dataset.train_index)), params.get("epochs"),
+                                                             why_not_extended=why_not)
+    time_limit = _time_limit(ctx)
     model, extension = train_extended(ctx.config, modality, family_cls, params, representation,
                                       dataset.train_raw(), seed=seed, device=ctx.device, events=ctx.events,
-                                      time_limit=ctx.budget("train"))
+                                      time_limit=time_limit)
     ctx.events.note(f"extended training: {extension.epochs_run} epochs (tuned {extension.tuned_epochs}), "
                     f"best at epoch {extension.best_epoch}, stopped by {extension.stopped_by}")
+    fresh = modality.representation(representation.feature)
+    refit_model, refit_representation, refit_log = refit(
+        family_cls, params, fresh, dataset.train_raw(), extension, seed=seed, device=ctx.device,
+        time_left=None if time_limit is None else time_limit - extension.seconds, enabled=ctx.config.train.refit)
+    ctx.events.note(f"refit: {refit_log.reason}")
+    training = FinalTraining(extension.fit_examples, extension.best_epoch, extension, refit_log)
+    if refit_model is not None:
+        model, representation, training.trained_on = refit_model, refit_representation, refit_log.examples
     test = capped(ctx.config, modality, dataset.test_raw(), seed)
     metrics = Scorer(modality, representation, test, dataset.train_raw(), seed)(model, metric_names)
-    return model, metrics, extension, None
+    return model, representation, metrics, training
+
+
+def _time_limit(ctx: Context) -> Optional[float]:
+    """Final training's wall-clock ceiling: the plan's train share, or train.time_budget if smaller."""
+    limits = [limit for limit in (ctx.budget("train"), ctx.config.train.time_budget) if limit is not None]
+    return min(limits) if limits else None

@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from genautoml.errors import TrialDiverged, TrialPruned, TrialTimeout
+from genautoml.pipeline.pace import Pace
 from genautoml.records import FoldRecord, Status, TrialRecord, TrialRequest
 from genautoml.seeds import derive_seed
 
@@ -232,6 +233,9 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
     fold_started = time.perf_counter()
     fold_record = FoldRecord(fold=fold, seed=fold_seed(config, fold))
     record.folds.append(fold_record)
+    search = config.search
+    pace = Pace(deadline, record.params.get("epochs"), len(request.folds) - request.folds.index(fold) - 1,
+                lambda e: request.track_curve and e > search.grace_epochs and scored_at(e, search.eval_every))
 
     def on_epoch(epoch: int, figure: Optional[float]) -> None:
         fold_record.epochs = epoch
@@ -243,6 +247,7 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
                 stopper.check(fold, fold_record.curve)
         if deadline is not None and time.time() > deadline:
             raise TrialTimeout(f"stopped at epoch {epoch}: past the time limit")
+        pace.epoch(epoch, figure is not None)  # stops a trial that clearly cannot finish in time
         if cut_at is not None and time.time() > cut_at:
             raise CutShort
 

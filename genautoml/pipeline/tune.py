@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, Optional
 
 from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
@@ -64,6 +64,12 @@ def run(ctx: Context) -> dict[str, Any]:
     records = [r for r in store.load() if r.stage == "tune"]
     if records:
         ctx.events.note(f"resuming: {len(records)} finished trials read from {store.path}")
+    elif (short := too_short(ctx, cv, budget)) is not None:
+        ctx.events.note(f"tune skipped: {short}; cv's choice stands and the time goes to the stages after")
+        artifact = _cv_stands(ctx, cv, families, [], f"skipped: {short}")
+        artifact["seconds"] = 0.0
+        ctx.run.write_json("tune.json", artifact)
+        return artifact
     earlier_seconds = wall_seconds(records, search.parallel)  # spent by earlier sessions
     started = time.perf_counter()
 
@@ -86,6 +92,31 @@ def run(ctx: Context) -> dict[str, Any]:
     artifact["seconds"] = round(earlier_seconds + time.perf_counter() - started, 2)
     ctx.run.write_json("tune.json", artifact)
     return artifact
+
+
+#: tune runs only when its share pays for at least this many trials at the cost of cv's
+#: winner: fewer are random draws beside the defaults (TPE's model needs more), and a trial
+#: larger than the defaults hits its time limit and buys nothing
+MIN_AFFORDABLE_TRIALS = 3
+
+
+def too_short(ctx: Context, cv: dict[str, Any], budget: Optional[float]) -> Optional[str]:
+    """Why tune's share of the budget cannot pay for MIN_AFFORDABLE_TRIALS trials, or None.
+
+    A trial costs what cv's winner took per fold, times the tune folds; the re-scoring of
+    the best on every fold is kept free first, as the trials themselves keep it
+    (genautoml/search/tuner.py Budget). In the main jobs on two cores tune's share used to
+    buy three or four trials that all hit their time limit (docs/benchmarks.md)."""
+    if budget is None:
+        return None
+    search, best = ctx.config.search, _cv_best(cv)
+    per_fold = float(best["seconds"]) / max(1, len(best.get("folds") or []) or search.cv_folds)
+    trial, rescoring = per_fold * search.tune_folds, per_fold * search.cv_folds
+    affordable = (budget - rescoring) / max(trial, 1e-9)
+    if affordable >= MIN_AFFORDABLE_TRIALS:
+        return None
+    return (f"its {budget:.0f} s pay for {max(0.0, affordable):.1f} trials at cv's winner's "
+            f"{trial:.0f} s (after {rescoring:.0f} s kept to re-score the best), fewer than {MIN_AFFORDABLE_TRIALS}")
 
 
 def _rescoring_time(ctx: Context, cv: dict[str, Any]):
@@ -143,10 +174,7 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
     # before it finished: that says nothing against cv's winner, which stands.
     if not ok and all(r.status is not Status.FAILED for r in records):
         ctx.events.note(f"tune: no trial finished within the plan's share ({len(records)} stopped); cv's choice stands")
-        return {"key": ctx.stage_key("tune"), "metric": selection.name, "direction": selection.direction,
-                "families": families, "stopped_by": stopped_by, "trials": len(records),
-                "counts": dict(Counter(r.status.value for r in records)), "best": None,
-                "best_per_family": {}, "rescored": None, "chosen": _cv_choice(cv)}
+        return _cv_stands(ctx, cv, families, records, stopped_by)
     if not ok:
         reasons = Counter(f"{r.status.value}: {r.error}" for r in records)
         summary = "; ".join(f"{n}x {reason}" for reason, n in reasons.most_common(3))
@@ -172,6 +200,16 @@ def _finish(ctx: Context, cv: dict[str, Any], families: list[str], records: list
         "floor": mean_floor(cv.get("floor_per_fold") or [], search.tune_folds).get(selection.name),
         "floor_all_folds": (cv.get("floor") or {}).get(selection.name),
     }
+
+
+def _cv_stands(ctx: Context, cv: dict[str, Any], families: list[str], records: list[TrialRecord],
+               stopped_by: str) -> dict[str, Any]:
+    """tune.json when no trial can say anything against cv's winner: it is the choice."""
+    selection = metric(ctx)
+    return {"key": ctx.stage_key("tune"), "metric": selection.name, "direction": selection.direction,
+            "families": families, "stopped_by": stopped_by, "trials": len(records),
+            "counts": dict(Counter(r.status.value for r in records)), "best": None,
+            "best_per_family": {}, "rescored": None, "chosen": _cv_choice(cv)}
 
 
 def _brief(record: TrialRecord) -> dict[str, Any]:
