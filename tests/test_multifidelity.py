@@ -142,3 +142,24 @@ def test_promotion_keeps_the_one_catching_up():
     assert kept == ["leader", "climber"]  # climber: 1.8 now, heading for 0.6
     assert promoted(Direction.MINIMIZE, now, {}, eta=2, min_keep=2, first_rung=True) == ["leader", "climber", "flat"]
     assert promoted(Direction.MINIMIZE, now, before, eta=2, min_keep=3, first_rung=False) == ["leader", "climber", "flat"]
+
+
+def test_tune_trains_a_family_whose_epochs_are_alike_at_the_length_cv_ranked_it_at():
+    """The length of training is the fidelity (cv's rungs, then final training's extension),
+    not a hyperparameter TPE proposes, unless the config's own space searches it, or final
+    training does not extend (the tuned epochs are then the final ones)."""
+    from types import SimpleNamespace
+
+    from genautoml.config import validate
+    from genautoml.pipeline.tune import tune_space
+
+    def space(**train):
+        config = validate({"name": "x", "data": {"modality": "image"}, "train": train,
+                           "models": [{"family": "vae"}, {"family": "gan", "space": {"epochs": {"int": [5, 50]}}}]})
+        cv = {"leaderboard": [{"family": f, "epochs": 30, "fidelity": 1, "status": "ok"} for f in ("vae", "gan")]}
+        return tune_space(SimpleNamespace(config=config), cv, ["vae", "gan"])
+
+    extended = space()
+    assert extended["vae"]["epochs"].kind == "const" and extended["vae"]["epochs"].const == 30
+    assert extended["gan"]["epochs"].kind == "int"  # the config's own space searches it
+    assert space(extend=False)["vae"]["epochs"].kind != "const"  # searched where cv stayed at x1

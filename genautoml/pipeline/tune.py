@@ -32,13 +32,19 @@ def carried_families(ctx: Context, cv: dict[str, Any]) -> list[str]:
 
 
 def tune_space(ctx: Context, cv: dict[str, Any], families: list[str]) -> dict[str, dict[str, ParamSpace]]:
-    """Each carried family's space, its fixed parameters as constants. A family that cv
-    trained past its default epochs is tuned at the epochs cv chose it at, unless the
-    config's own ``space:`` searches epochs: cv has already compared lengths of training."""
+    """Each carried family's space, its fixed parameters as constants. A family whose epochs
+    are alike is tuned at the epochs cv ranked it at, unless the config's own ``space:``
+    searches epochs: the length of training is the fidelity, which cv's rungs and final
+    training's extension set, not a hyperparameter for TPE to propose (as in BOHB). Left to
+    TPE, epochs made most proposals cost many times the defaults: in the digits main job,
+    diffusion trials of 150 to 900 epochs against cv's 300, none of which fitted tune's time
+    limit (docs/benchmarks.md). With ``train.extend`` off, the tuned epochs are the final
+    ones, so tune searches them where cv stayed at the defaults (x1)."""
     by_family = {c.family: c for c in candidates(ctx.config)}
     entries = {entry.family: entry for entry in ctx.config.models}
-    # Only where cv trained longer than the defaults: at x1, tune still searches epochs.
-    epochs_at = {row["family"]: row["epochs"] for row in cv["leaderboard"] if (row.get("fidelity") or 1) > 1}
+    extends = ctx.config.train.extend
+    epochs_at = {row["family"]: row["epochs"] for row in cv["leaderboard"]
+                 if row.get("epochs") is not None and (extends or (row.get("fidelity") or 1) > 1)}
     space = {}
     for family in families:
         candidate = by_family[family]
