@@ -151,11 +151,13 @@ def test_tune_trains_a_family_whose_epochs_are_alike_at_the_length_cv_ranked_it_
     from types import SimpleNamespace
 
     from genautoml.config import validate
+    from genautoml.pipeline.resolve import resolve
     from genautoml.pipeline.tune import tune_space
 
     def space(**train):
         config = validate({"name": "x", "data": {"modality": "image"}, "train": train,
                            "models": [{"family": "vae"}, {"family": "gan", "space": {"epochs": {"int": [5, 50]}}}]})
+        config = resolve(config)  # as stages read it from a run's config.yaml: every default space written out
         cv = {"leaderboard": [{"family": f, "epochs": 30, "fidelity": 1, "status": "ok"} for f in ("vae", "gan")]}
         return tune_space(SimpleNamespace(config=config), cv, ["vae", "gan"])
 

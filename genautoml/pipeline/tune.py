@@ -49,9 +49,20 @@ def tune_space(ctx: Context, cv: dict[str, Any], families: list[str]) -> dict[st
     for family in families:
         candidate = by_family[family]
         space[family] = {**{k: ParamSpace(const=v) for k, v in candidate.fixed.items()}, **candidate.space}
-        if scalable(candidate) and family in epochs_at and "epochs" not in entries[family].space:
+        if scalable(candidate) and family in epochs_at and not _own_epochs_space(entries[family]):
             space[family]["epochs"] = ParamSpace(const=epochs_at[family])
     return space
+
+
+def _own_epochs_space(entry) -> bool:
+    """Whether the config's own ``space:`` searches epochs. A resolved config (config.yaml of
+    a run) holds the family's whole default space too, so only a range other than the
+    family's default counts as the user's."""
+    from genautoml.models.registry import get_family
+
+    spec = entry.space.get("epochs")
+    default = get_family(entry.family).default_space.get("epochs")
+    return spec is not None and (default is None or spec != ParamSpace.model_validate(default))
 
 
 def run(ctx: Context) -> dict[str, Any]:
