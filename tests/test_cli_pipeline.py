@@ -35,7 +35,7 @@ def test_search_writes_every_artifact(finished_run):
     assert [e for e, _ in training["checks"]][0] == training["tuned_epochs"]
     # then refit on all 120 non-test digits for the best check's epochs (the share held the time)
     assert training["refit"]["done"] and training["refit"]["epochs"] == training["best_epoch"], training["refit"]
-    description = json.loads((run_dir / "model" / "description.json").read_text())
+    description = json.loads((run_dir / "model" / "model.json").read_text())
     assert description["trained_on"] == 120 and description["epochs_trained"] == training["best_epoch"]
     assert all(set(r["feature"]) == {"pixels", "intensity", "levels"} for r in cv["records"])
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
 from genautoml.errors import TrialDiverged
+from genautoml.words import count
 
 #: a refit starts only when the predicted seconds, times this margin, fit in what is left
 #: (checks are not part of a refit, so the prediction is already on the high side)
@@ -91,5 +92,5 @@ def refit(family_cls, params: dict[str, Any], representation, train_raw, extensi
     log.seconds = round(time.perf_counter() - started, 2)
     if model is None:
         return None, None, log
-    log.done, log.reason = True, f"{extension.best_epoch} epochs on all {examples} non-test examples"
+    log.done, log.reason = True, f"{count(extension.best_epoch, 'epoch')} on all {examples} non-test examples"
     return model, representation, log

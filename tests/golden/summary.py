@@ -34,7 +34,7 @@ MODALITIES = ("image", "text", "audio", "tabular")
 OVERRIDES = ("search.time_budget=null", "train.time_budget=null")
 # Keys whose values depend on the clock, the machine, the versions or the layout of the code
 # ("weights" is a file name with a random part; the tensors themselves are summarized).
-VOLATILE = {"seconds", "per_second", "key", "started", "updated", "pid", "traceback", "weights", "torch"}
+VOLATILE = {"seconds", "predicted_seconds", "per_second", "key", "started", "updated", "pid", "traceback", "weights", "torch"}
 ARTIFACTS = ("data.json", "cv.json", "tune.json", "features.json", "metrics.json")
 REL_TOL, ABS_TOL = 1e-3, 1e-9
 
