@@ -161,8 +161,8 @@ class TrainConfig(Strict):
     #: epochs on all non-test data. Only families whose epochs are all alike can extend.
     extend: bool = True
     #: then train it again on all non-test data for its best check's epochs, when the train
-    #: share holds the time (genautoml/pipeline/refit.py); false: keep the extended model
-    refit: bool = True
+    #: share holds the time (genautoml/pipeline/refit.py; off: no gain measured on digits)
+    refit: bool = False
     #: share of the non-test examples held out to judge the extended training
     valid_fraction: float = Field(0.1, gt=0, lt=0.5)
     #: validation checks in a row without improvement before extended training stops

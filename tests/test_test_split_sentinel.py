@@ -4,6 +4,8 @@ data). Only the final scoring reads it."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from genautoml.data.image import ImageRepresentation
@@ -37,7 +39,7 @@ def test_no_test_example_is_ever_trained_on(tmp_path, monkeypatch):
         "features": [{"pixels": "all", "intensity": "continuous"}],
         "models": [{"family": "vae", "params": {"epochs": 2, "hidden": 16, "depth": 1}}],
         "search": {"cv_folds": 2, "max_trials": 2, "time_budget": None, "grace_epochs": 0},
-        "train": {"samples": 0, "max_epochs": 4},
+        "train": {"samples": 0, "max_epochs": 4, "refit": True},  # the refit trains on all non-test data
     })
     run_dir = tmp_path / "run"
     result = invoke("search", config, "--run-dir", run_dir, "-q")
@@ -47,6 +49,9 @@ def test_no_test_example_is_ever_trained_on(tmp_path, monkeypatch):
     from genautoml.pipeline.resolve import load_resolved
 
     dataset = load_dataset(load_resolved(run_dir / "config.yaml"), base_dir=tmp_path)
+    refit = json.loads((run_dir / "metrics.json").read_text())["training"]["refit"]
+    model = json.loads((run_dir / "model" / "model.json").read_text())
+    assert refit["done"] and model["trained_on"] == len(dataset.train_index) == refit["examples"]
     test, train = _rows(dataset.test_raw()), _rows(dataset.train_raw())
     only_in_test = test - train  # a digit stored twice may sit on both sides; it proves nothing
     assert len(only_in_test) > 30

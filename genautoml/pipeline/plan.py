@@ -12,13 +12,17 @@ in the plan (they are short and cannot be cut).
 Shares, and why: cv decides the family at growing fidelities (most of what makes the
 winner win); tune refines the chosen families; features compares a few representations;
 the winner's final training gets the rest, and extends past its tuned epochs with it.
+Tune and features get a fifth each (they had 30% and 10%): in the three main jobs on two
+cores no tuned trial beat cv's winner at its defaults, while a second representation did
+(audio: 64-band log-mel 1666 against 32-band 2854 on the cv folds), and with a tenth the
+features stage could not pay for one more representation (docs/benchmarks.md, 2026-12-02).
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-SHARES: dict[str, float] = {"cv": 0.35, "tune": 0.3, "features": 0.1, "train": 0.25}
+SHARES: dict[str, float] = {"cv": 0.35, "tune": 0.2, "features": 0.2, "train": 0.25}
 
 
 def planned(total: Optional[float]) -> Optional[dict[str, float]]:
