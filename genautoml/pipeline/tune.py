@@ -127,7 +127,7 @@ def too_short(ctx: Context, cv: dict[str, Any], budget: Optional[float]) -> Opti
     if budget is None:
         return None
     search, best = ctx.config.search, _cv_best(cv)
-    per_fold = float(best["seconds"]) / max(1, len(best.get("folds") or []) or search.cv_folds)
+    per_fold = float(best["seconds"]) / (len(best.get("folds") or []) or search.cv_folds)
     trial, rescoring = per_fold * search.tune_folds, per_fold * search.cv_folds
     affordable = (budget - rescoring) / max(trial, 1e-9)
     if affordable >= MIN_AFFORDABLE_TRIALS:
