@@ -10,11 +10,13 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 # torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+# constraints.txt: the versions the goldens were made with (a newer pandas or scikit-learn
+# moves the tabular figures in their last digits).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
-	$(BIN)/python -m pip install --quiet -e '.[test,ray,mlflow]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,ray,mlflow]'
 	touch $(STAMP)
 
 run: install
