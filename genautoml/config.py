@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from genautoml.errors import ConfigError
 from genautoml.modalities import MODALITIES
 from genautoml.schema.base import Strict
+from genautoml.schema.fidelity import FidelityConfig
 from genautoml.schema.image import ImageData
 from genautoml.schema.space import ParamSpace
 
@@ -69,16 +70,6 @@ class Resources(Strict):
 class RayConfig(Strict):
     #: absent: start a local Ray on this machine; "auto" or "ray://host:port": join a cluster
     address: Optional[str] = None
-
-
-class FidelityConfig(Strict):
-    """How cv compares families at growing training lengths (successive halving; see
-    genautoml/search/halving.py): epochs x1, x eta, x eta**2, ... of each family's default
-    epochs, up to ``max_factor``, while the plan's cv share of the budget lasts."""
-
-    eta: int = Field(2, ge=2)
-    #: 1: one fidelity, every family at its default epochs only
-    max_factor: int = Field(16, ge=1)
 
 
 class SearchConfig(Strict):

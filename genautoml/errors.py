@@ -48,6 +48,12 @@ class TrialPruned(Exception):
     """Raised from a family's ``report`` callback to stop a trial early (not an error)."""
 
 
+class CutShort(Exception):
+    """Raised from an epoch report to end training at that epoch and score the model as it
+    stands (only for families whose epochs are alike, ``extends_epochs``: stopping one early
+    leaves the model it would have been at that epoch count)."""
+
+
 class TrialTimeout(Exception):
     """Raised from ``report`` when a trial runs past ``search.trial_timeout``."""
 

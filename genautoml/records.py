@@ -92,6 +92,9 @@ class TrialRecord:
     reused: bool = False
     #: cv: the fidelity the family was trained at, as a factor of its default epochs
     fidelity: Optional[int] = None
+    #: cv: the epochs its folds' trainings had already run when this trial continued them
+    #: (genautoml/pipeline/continued.py); None: trained from scratch
+    continued_from: Optional[int] = None
 
     @property
     def ok(self) -> bool:
@@ -104,7 +107,7 @@ class TrialRecord:
             "error": self.error, "seed": self.seed, "seconds": self.seconds, "figure": self.figure,
             "loss": self.loss,
         }
-        for name in ("vals", "traceback", "label", "fidelity"):
+        for name in ("vals", "traceback", "label", "fidelity", "continued_from"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.reused:
@@ -120,6 +123,7 @@ class TrialRecord:
             seconds=data.get("seconds") or 0.0, figure=data.get("figure"), loss=data.get("loss"),
             vals=data.get("vals"), traceback=data.get("traceback"), label=data.get("label"),
             reused=bool(data.get("reused", False)), fidelity=data.get("fidelity"),
+            continued_from=data.get("continued_from"),
         )
 
     def fold_metrics(self, name: str) -> list[float]:

@@ -271,6 +271,40 @@ def test_training_raises_the_likelihood_of_held_out_data(name):
     assert after > before + MIN_GAIN.get(name, 0.5)
 
 
+# ---- epochs alike: what cv's rungs and extended final training rely on ---------------
+
+
+def extendable() -> list[str]:
+    return [name for name in FAMILIES if get_family(name).extends_epochs and "epochs" in get_family(name).param_names()]
+
+
+@pytest.mark.parametrize("name", extendable())
+def test_a_kept_training_continued_after_scoring_is_the_straight_run(name):
+    """A fit planned at 4 epochs, paused at 1 and sampled from (as cv scores a rung, drawing
+    from the global generators too), then continued to 2, leaves exactly the model a fit of 2
+    epochs leaves: the planned length and the pause change nothing (genautoml/pipeline/continued.py)."""
+    import numpy as np
+
+    from genautoml.pipeline.continued import KeptTraining
+
+    spec = a_spec(name)
+    data = tiny_data(spec)
+    straight = make(name, spec, epochs=2).fit(data, seed=7)
+    paused = make(name, spec, epochs=4)
+    kept = KeptTraining(lambda hook: paused.fit(data, hook, seed=7), paused, None)
+    try:
+        assert kept.run_to(1, lambda epoch: None).epochs == 1
+        paused.sample(5, torch.Generator().manual_seed(0))
+        torch.rand(100), np.random.rand(10)  # the caller's own draws between the rungs
+        assert kept.run_to(2, lambda epoch: None).epochs == 2
+        a, b = straight.state(), paused.state()
+        assert a.keys() == b.keys()
+        changed = [k for k in a if not torch.equal(a[k], b[k])]
+        assert not changed, f"{name}: continued training differs from a 2-epoch fit in {changed[:5]}"
+    finally:
+        kept.end()
+
+
 # ---- failure paths --------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from typing import Any, Callable, Optional
 
 from genautoml.errors import SearchFailed
 from genautoml.pipeline.context import Context
+from genautoml.pipeline.continued import KeptTrainings
 from genautoml.pipeline.events import TrialProgress
 from genautoml.pipeline.floor import cv_floors, mean_floor
 from genautoml.pipeline.guard import ruled_out
@@ -87,20 +88,12 @@ def run(ctx: Context) -> dict[str, Any]:
             check_likelihood_selection(ctx, feature, f"cv and tune train {family} on")
             checked.append(feature)
     race = Race(order=[c.family for c in pool], ruled_out=lambda r: ruled_out(ctx.config, r.mean_metrics()))
-    alive, before = [c.family for c in pool], {}
-    for rung, factor in enumerate(rungs):
-        if rung and not any(scalable(c) for c in pool if c.family in alive):
-            race.stopped_by = "no family left that trains longer"
-            break
-        if rung and not _affordable(race, pool, alive, factor, budget):
-            race.stopped_by = "time_budget"
-            break
-        now = _run_rung(ctx, race, pool, features, alive, rung, factor, done, key)
-        alive = promoted(selection.direction, now, before, eta=search.fidelity.eta, min_keep=2, first_rung=rung == 0)
-        before = now
-        if len(alive) < 2:
-            race.stopped_by = "one family left"
-            break
+    kept = kept_trainings(ctx.config, pool, rungs)
+    try:
+        _race(ctx, race, pool, features, rungs, done, key, kept)
+    finally:
+        if kept is not None:
+            kept.close()
     artifact = _artifact(ctx, key, selection, race, complete=True)
     if not artifact["leaderboard"] or artifact["leaderboard"][0]["status"] != "ok":
         reasons = "; ".join(f"{r.family}: {r.error}" for r in race.records)
@@ -112,8 +105,38 @@ def run(ctx: Context) -> dict[str, Any]:
     return artifact
 
 
+def kept_trainings(config, pool: list[Candidate], rungs: list[int]) -> Optional[KeptTrainings]:
+    """Where cv keeps its trainings between rungs (None: every rung trains from scratch, as with
+    ``search.fidelity.continue_rungs`` false or a single rung)."""
+    if not config.search.fidelity.continue_rungs or len(rungs) < 2:
+        return None
+    return KeptTrainings({c.family: int(params_at(c, rungs[-1])["epochs"]) for c in pool if scalable(c)})
+
+
+def _race(ctx: Context, race: Race, pool: list[Candidate], features: dict[str, dict[str, Any]], rungs: list[int],
+          done: dict, key: str, kept: Optional[KeptTrainings]) -> None:
+    """Rung after rung while families are left, the share pays and a family trains longer."""
+    search, direction = ctx.config.search, metric(ctx).direction
+    alive, before = [c.family for c in pool], {}
+    for rung, factor in enumerate(rungs):
+        if rung and not any(scalable(c) for c in pool if c.family in alive):
+            race.stopped_by = "no family left that trains longer"
+            return
+        if rung and not _affordable(race, pool, alive, factor, ctx.budget("cv"), kept):
+            race.stopped_by = "time_budget"
+            return
+        now = _run_rung(ctx, race, pool, features, alive, rung, factor, done, key, kept)
+        alive = promoted(direction, now, before, eta=search.fidelity.eta, min_keep=2, first_rung=rung == 0)
+        before = now
+        if kept is not None:
+            kept.keep_only(alive)  # the families that left the race free their trainings
+        if len(alive) < 2:
+            race.stopped_by = "one family left"
+            return
+
+
 def _run_rung(ctx: Context, race: Race, pool: list[Candidate], features: dict[str, dict[str, Any]], alive: list[str],
-              rung: int, factor: int, done: dict, key: str) -> dict[str, Optional[float]]:
+              rung: int, factor: int, done: dict, key: str, kept: Optional[KeptTrainings]) -> dict[str, Optional[float]]:
     """Train and score every family in ``alive`` at ``factor``; their figures by family."""
     folds = tuple(range(ctx.config.search.cv_folds))
     now: dict[str, Optional[float]] = {}
@@ -128,10 +151,10 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], features: dict[st
                 request = TrialRequest(rung * len(pool) + i, "cv", candidate.family, params_at(candidate, factor),
                                        features[candidate.family], folds, metrics="all")
                 if rung:
-                    record = score(ctx, request, deadline=_deadline(ctx, race))
+                    record = score(ctx, request, deadline=_deadline(ctx, race), kept=kept)
                 else:
                     later = sum(1 for c in pool[i:] if c.family in alive)
-                    record = score(ctx, request, cut_at=_first_rung_cut(ctx, race, later, len(folds)))
+                    record = score(ctx, request, cut_at=_first_rung_cut(ctx, race, later, len(folds)), kept=kept)
                 record.fidelity = factor
             race.records.append(record)
         if record.ok or candidate.family not in race.latest:  # a failure does not undo a lower rung
@@ -144,17 +167,20 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], features: dict[st
     return now
 
 
-def _affordable(race: Race, pool: list[Candidate], alive: list[str], factor: int, budget: Optional[float]) -> bool:
+def _affordable(race: Race, pool: list[Candidate], alive: list[str], factor: int, budget: Optional[float],
+                kept: Optional[KeptTrainings]) -> bool:
     """Whether the rung at ``factor`` fits in what is left: each family that trains again is
-    predicted to take its seconds at its last rung times the ratio of the epochs."""
+    predicted at its last rung's seconds per epoch, for the epochs it has still to train
+    (from where its kept trainings stand, else from scratch)."""
     if budget is None:
         return True
     predicted = 0.0
     for candidate in pool:
         if candidate.family in alive and scalable(candidate):
             record = race.latest[candidate.family][1]
-            trained = max(1, int(record.params.get("epochs") or 1))
-            predicted += record.seconds * params_at(candidate, factor)["epochs"] / trained
+            trained = max(1, int(record.params.get("epochs") or 1) - (record.continued_from or 0))
+            standing = (kept.epochs(candidate.family) if kept is not None else None) or 0
+            predicted += record.seconds / trained * (params_at(candidate, factor)["epochs"] - standing)
     return _spent(race) + predicted <= budget
 
 

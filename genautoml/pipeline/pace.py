@@ -32,10 +32,11 @@ class Pace:
     """Fed every epoch's report of one fold; raises ``TrialTimeout`` on a clear miss."""
 
     def __init__(self, deadline: Optional[float], planned: Optional[int], later_folds: int,
-                 scored: Callable[[int], bool]):
-        self.deadline, self.planned, self.later_folds = deadline, planned, later_folds
+                 scored: Callable[[int], bool], start: int = 0):
+        """``start``: the epochs every fold had already run (a training cv continues)."""
+        self.deadline, self.planned, self.later_folds, self.start = deadline, planned, later_folds, start
         #: the epochs of a fold at which the model is scored, in order
-        self.scored_epochs = [e for e in range(1, (planned or 0) + 1) if scored(e)]
+        self.scored_epochs = [e for e in range(start + 1, (planned or 0) + 1) if scored(e)]
         self.last = time.time()  # the fold's training starts now
         self.plain_seconds, self.plain_epochs = 0.0, 0
         self.scoring_seconds, self.scorings = 0.0, 0
@@ -62,5 +63,5 @@ class Pace:
         """Seconds of training and scoring left in this fold and the trial's later folds."""
         scorings_later = len(self.scored_epochs)
         scorings_left = scorings_later - bisect.bisect_right(self.scored_epochs, epoch)
-        epochs = (self.planned - epoch) + self.planned * self.later_folds
+        epochs = (self.planned - epoch) + (self.planned - self.start) * self.later_folds
         return per_epoch * epochs + per_scoring * (scorings_left + scorings_later * self.later_folds)

@@ -91,9 +91,9 @@ def check_likelihood_selection(ctx: Context, feature: dict[str, Any], where: str
 
 
 def score(ctx: Context, request: TrialRequest, *, stopper=None, deadline: Optional[float] = None,
-          cut_at: Optional[float] = None) -> TrialRecord:
+          cut_at: Optional[float] = None, kept=None) -> TrialRecord:
     return run_trial(ctx.config, ctx.dataset, request, device=ctx.device, stopper=stopper, deadline=deadline,
-                     observe=epoch_observer(ctx, request), cut_at=cut_at)
+                     observe=epoch_observer(ctx, request), cut_at=cut_at, kept=kept)
 
 
 def epoch_observer(ctx: Context, request: TrialRequest):

@@ -17,7 +17,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from genautoml.errors import TrialDiverged, TrialPruned, TrialTimeout
+from genautoml.errors import CutShort, TrialDiverged, TrialPruned, TrialTimeout
+from genautoml.pipeline.continued import Keep, KeptTraining, KeptTrainings
 from genautoml.pipeline.pace import Pace
 from genautoml.records import FoldRecord, Status, TrialRecord, TrialRequest
 from genautoml.seeds import derive_seed
@@ -125,37 +126,27 @@ def scored_at(epoch: int, every: Optional[int]) -> bool:
     return epoch % every == 0
 
 
-class CutShort(Exception):
-    """Raised from an epoch report to end training at that epoch and score the model as it
-    stands (only for families whose epochs are alike, ``extends_epochs``: stopping one early
-    leaves the model it would have been at that epoch count)."""
-
-
-def train_and_score(
-    config,
-    modality,
-    family_cls,
-    params: dict[str, Any],
-    representation,
-    train_raw,
-    heldout_raw,
-    *,
-    seed: int,
-    device: str,
-    metric_names: list[str],
-    on_epoch: Optional[Callable[[int, Optional[float]], None]] = None,
-    track_curve: bool = False,
-):
+def train_and_score(config, modality, family_cls, params: dict[str, Any], representation, train_raw, heldout_raw, *,
+                    seed: int, device: str, metric_names: list[str],
+                    on_epoch: Optional[Callable[[int, Optional[float]], None]] = None, track_curve: bool = False,
+                    keep: Optional[Keep] = None):
     """Fit ``representation`` and the family on ``train_raw``; score against ``heldout_raw``.
 
     Returns (model, metrics). ``on_epoch(epoch, figure)`` may raise to stop training;
     ``figure`` is the selection metric on the held-out data when ``track_curve``.
+    ``keep``: the training is kept (genautoml/pipeline/continued.py) and trained up to
+    ``params["epochs"]``, continuing the one kept for this family and fold if there is one.
     """
     selection = selection_metric(config, modality)
-    representation.fit(train_raw)
-    train_encoded = representation.encode(train_raw)
-    scorer = Scorer(modality, representation, capped(config, modality, heldout_raw, seed), train_raw, seed)
-    model = family_cls(representation.spec, **params)
+    names = list(dict.fromkeys([selection.name, *metric_names]))
+    kept = None if keep is None else keep.trainings.get(family_cls.name, keep.fold)
+    if kept is None:
+        representation.fit(train_raw)
+        train_encoded = representation.encode(train_raw)
+        scorer = Scorer(modality, representation, capped(config, modality, heldout_raw, seed), train_raw, seed)
+        model = family_cls(representation.spec, **(params if keep is None else _planned(keep, family_cls, params)))
+    else:
+        model, scorer = kept.model, kept.scorer
 
     def report(epoch: int) -> None:
         figure = None
@@ -165,12 +156,22 @@ def train_and_score(
         if on_epoch is not None:
             on_epoch(epoch, figure)
 
+    if keep is not None:
+        if kept is None:
+            kept = KeptTraining(lambda hook: model.fit(train_encoded, hook, seed=seed, device=device), model, scorer)
+            keep.trainings.put(family_cls.name, keep.fold, kept)
+        kept.run_to(int(params["epochs"]), report)
+        return model, scorer(model, names)
     try:
         model.fit(train_encoded, report, seed=seed, device=device)
     except CutShort:  # training ends where it stands; the model as it is gets scored
         pass
-    metrics = scorer(model, list(dict.fromkeys([selection.name, *metric_names])))
-    return model, metrics
+    return model, scorer(model, names)
+
+
+def _planned(keep: Keep, family_cls, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with the epochs a kept training is planned at (the longest rung's)."""
+    return {**params, "epochs": max(keep.trainings.planned[family_cls.name], int(params["epochs"]))}
 
 
 #: told (fold, epoch, figure or None) after every epoch of a trial, for progress displays
@@ -179,7 +180,7 @@ EpochObserver = Callable[[int, int, Optional[float]], None]
 
 def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", stopper=None,
               deadline: Optional[float] = None, observe: Optional[EpochObserver] = None,
-              cut_at: Optional[float] = None) -> TrialRecord:
+              cut_at: Optional[float] = None, kept: Optional[KeptTrainings] = None) -> TrialRecord:
     """Train and score ``request`` on each of its folds; never raises for a bad trial.
     ``observe`` only watches (it runs in the process that trains).
 
@@ -187,6 +188,8 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
     (``CutShort``; only a family whose epochs are alike, else ignored) and every later fold
     trains that many epochs: the trial is then a result at fewer epochs than asked, its
     ``params`` saying how many, not a failure (``deadline`` fails a trial instead).
+    ``kept``: cv's trainings kept between rungs; a family whose epochs are alike continues
+    (or starts, and leaves there) one per fold (genautoml/pipeline/continued.py).
     """
     selection = selection_metric(config, dataset.modality)
     started = time.perf_counter()
@@ -195,7 +198,7 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
     try:
         for index, fold in enumerate(request.folds):
             _run_fold(config, dataset, request, record, fold, stopper=stopper, deadline=deadline, device=device,
-                      observe=observe, cut_at=cut_at if index == 0 else None)
+                      observe=observe, cut_at=cut_at if index == 0 else None, kept=kept)
             reached = record.folds[-1].epochs
             if index == 0 and reached is not None and reached < record.params.get("epochs", reached):
                 record.params = {**record.params, "epochs": reached}  # the later folds train as far
@@ -219,15 +222,15 @@ def run_trial(config, dataset, request: TrialRequest, *, device: str = "cpu", st
 
 def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold: int, *, stopper,
               deadline: Optional[float], device: str, observe: Optional[EpochObserver] = None,
-              cut_at: Optional[float] = None) -> None:
+              cut_at: Optional[float] = None, kept: Optional[KeptTrainings] = None) -> None:
     """Train ``record.params`` on one fold and score it into a new ``FoldRecord`` of ``record``;
     raises to end the trial."""
     from genautoml.models.registry import get_family
 
-    modality = dataset.modality
-    family = get_family(request.family)
-    if not family.extends_epochs:
-        cut_at = None
+    modality, family = dataset.modality, get_family(request.family)
+    cut_at = cut_at if family.extends_epochs else None
+    keep = Keep(kept, fold) if kept is not None and request.family in kept.planned else None
+    before = _continued(keep, request, record, fold)
     selection = selection_metric(config, modality)
     metric_names = list(modality.metrics()) if request.metrics == "all" else [selection.name]
     fold_started = time.perf_counter()
@@ -235,7 +238,8 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
     record.folds.append(fold_record)
     search = config.search
     pace = Pace(deadline, record.params.get("epochs"), len(request.folds) - request.folds.index(fold) - 1,
-                lambda e: request.track_curve and e > search.grace_epochs and scored_at(e, search.eval_every))
+                lambda e: request.track_curve and e > search.grace_epochs and scored_at(e, search.eval_every),
+                start=before)
 
     def on_epoch(epoch: int, figure: Optional[float]) -> None:
         fold_record.epochs = epoch
@@ -253,11 +257,9 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
 
     train_raw, valid_raw = dataset.fold_raw(fold)
     feature = modality.feature_model.model_validate(request.feature)
-    _, metrics = train_and_score(
-        config, modality, family, record.params, modality.representation(feature),
-        train_raw, valid_raw, seed=fold_record.seed, device=device, metric_names=metric_names,
-        on_epoch=on_epoch, track_curve=request.track_curve,
-    )
+    _, metrics = train_and_score(config, modality, family, record.params, modality.representation(feature), train_raw,
+                                 valid_raw, seed=fold_record.seed, device=device, metric_names=metric_names,
+                                 on_epoch=on_epoch, track_curve=request.track_curve, keep=keep)
     fold_record.metrics = metrics
     fold_record.seconds = round(time.perf_counter() - fold_started, 3)
     if selection.name not in metrics:  # a likelihood this representation does not report
@@ -267,6 +269,18 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
     if not math.isfinite(figure):
         raise TrialDiverged(f"{selection.name} is {figure}")
     fold_record.figure = figure  # the selection figure at its last epoch: the stopping rule reads it
+
+
+def _continued(keep: Optional[Keep], request: TrialRequest, record: TrialRecord, fold: int) -> int:
+    """The epochs ``fold``'s kept training goes on from (0: a new one); ``record.continued_from``
+    says the fewest over the trial's folds (None: from scratch)."""
+    training = keep.trainings.get(request.family, fold) if keep is not None else None
+    before = 0 if training is None else training.epochs
+    if request.folds.index(fold) == 0:
+        record.continued_from = before or None
+    elif record.continued_from is not None:
+        record.continued_from = min(before, record.continued_from) or None
+    return before
 
 
 def run_trial_after(config, dataset, request: TrialRequest, history: list[TrialRecord], *,
