@@ -142,3 +142,24 @@ def test_continued_rungs_give_the_records_of_rungs_trained_from_scratch(tmp_path
     assert comparable(again) == comparable(runs[True])
     assert again["leaderboard"] == [{**row, "seconds": again_row["seconds"]}
                                     for row, again_row in zip(runs[True]["leaderboard"], again["leaderboard"])]
+
+
+def test_trainings_are_let_go_once_the_next_rung_is_out_of_reach(tmp_path, monkeypatch):
+    """At the first rung nobody is dropped, so once continuing the families trained so far
+    would overrun cv's share, nothing will be continued: the trainings (a model, its
+    optimizer and its data per fold) are ended at once, and later families keep none."""
+    from genautoml.pipeline import continued, cv
+
+    kept_for: list[tuple[str, int]] = []
+    put = continued.KeptTrainings.put
+    monkeypatch.setattr(continued.KeptTrainings, "put",
+                        lambda self, family, fold, training: (kept_for.append((family, fold)), put(self, family, fold, training)))
+    monkeypatch.setattr(cv, "_affordable", lambda *args: False)
+    run_dir = tmp_path / "run"
+    result = invoke("cv", cv_config(tmp_path, True), "--run-dir", run_dir, "-q")
+    assert result.exit_code == 0, result.output
+    assert kept_for == [("vae", 0), ("vae", 1)]  # the gan, trained after the cut-off, kept nothing
+    records = json.loads((run_dir / "cv.json").read_text())["records"]
+    assert [(r["family"], r["fidelity"]) for r in records] == [("vae", 1), ("gan", 1)]
+    import threading
+    assert not [t for t in threading.enumerate() if t.name == "genautoml-kept-training"]

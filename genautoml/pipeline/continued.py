@@ -167,6 +167,8 @@ class KeptTrainings:
     def __init__(self, planned: dict[str, int]) -> None:
         self.planned = planned
         self._open: dict[tuple[str, int], KeptTraining] = {}
+        #: closed: no training is kept any more (later trials train as if none were)
+        self.closed = False
 
     def get(self, family: str, fold: int) -> Optional[KeptTraining]:
         kept = self._open.get((family, fold))
@@ -189,5 +191,10 @@ class KeptTrainings:
         counts = {kept.epochs for (name, _), kept in self._open.items() if name == family and kept.alive}
         return counts.pop() if len(counts) == 1 else None
 
+    def keeps(self, family: str) -> bool:
+        """Whether a training of ``family`` is to be kept."""
+        return not self.closed and family in self.planned
+
     def close(self) -> None:
         self.keep_only([])
+        self.closed = True

@@ -125,7 +125,8 @@ def _race(ctx: Context, race: Race, pool: list[Candidate], features: dict[str, d
         if rung and not _affordable(race, pool, alive, factor, ctx.budget("cv"), kept):
             race.stopped_by = "time_budget"
             return
-        now = _run_rung(ctx, race, pool, features, alive, rung, factor, done, key, kept)
+        following = rungs[rung + 1] if rung + 1 < len(rungs) else None
+        now = _run_rung(ctx, race, pool, features, alive, rung, (factor, following), done, key, kept)
         alive = promoted(direction, now, before, eta=search.fidelity.eta, min_keep=2, first_rung=rung == 0)
         before = now
         if kept is not None:
@@ -136,8 +137,11 @@ def _race(ctx: Context, race: Race, pool: list[Candidate], features: dict[str, d
 
 
 def _run_rung(ctx: Context, race: Race, pool: list[Candidate], features: dict[str, dict[str, Any]], alive: list[str],
-              rung: int, factor: int, done: dict, key: str, kept: Optional[KeptTrainings]) -> dict[str, Optional[float]]:
-    """Train and score every family in ``alive`` at ``factor``; their figures by family."""
+              rung: int, factors: tuple[int, Optional[int]], done: dict, key: str,
+              kept: Optional[KeptTrainings]) -> dict[str, Optional[float]]:
+    """Train and score every family in ``alive`` at ``factors[0]``; their figures by family.
+    ``factors[1]``: the next rung's factor (None: this is the last)."""
+    factor, following = factors
     folds = tuple(range(ctx.config.search.cv_folds))
     now: dict[str, Optional[float]] = {}
     for i, candidate in enumerate(pool):
@@ -160,6 +164,12 @@ def _run_rung(ctx: Context, race: Race, pool: list[Candidate], features: dict[st
         if record.ok or candidate.family not in race.latest:  # a failure does not undo a lower rung
             race.latest[candidate.family] = (rung, record)
         now[candidate.family] = record.figure if record.ok else None
+        if kept is not None and rung == 0 and (following is None or not _affordable(
+                race, pool, [f for f, figure in now.items() if figure is not None], following, ctx.budget("cv"), kept)):
+            # Nobody leaves the race at the first rung, so the next one costs at least what
+            # continuing the families trained so far costs: past cv's share, no training will
+            # be continued, and each holds a model, its optimizer and its data per fold.
+            kept.close()
         best = race.leaders()[0]
         ctx.events.trial(TrialProgress(record, len(race.records), len(pool), best if best.ok else None,
                                        label=f"{candidate.family} x{factor}"))

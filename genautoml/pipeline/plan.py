@@ -16,13 +16,19 @@ Tune and features get a fifth each (they had 30% and 10%): in the three main job
 cores no tuned trial beat cv's winner at its defaults, while a second representation did
 (audio: 64-band log-mel 1666 against 32-band 2854 on the cv folds), and with a tenth the
 features stage could not pay for one more representation (docs/benchmarks.md, 2026-12-02).
+cv has 30% and features a quarter (they had 35% and 20%) since cv's later rungs continue
+the trainings of the rung below (genautoml/pipeline/continued.py): a rung costs what its
+new epochs cost, so a smaller share reaches the rungs the larger one reached (x4 costs 4
+units where it cost 7), and with 35% the digits main job spent the difference on a rung
+that changed nothing and left features no time for the representation that wins there
+(docs/benchmarks.md, 2026-12-07).
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
-SHARES: dict[str, float] = {"cv": 0.35, "tune": 0.2, "features": 0.2, "train": 0.25}
+SHARES: dict[str, float] = {"cv": 0.3, "tune": 0.2, "features": 0.25, "train": 0.25}
 
 
 def planned(total: Optional[float]) -> Optional[dict[str, float]]:

@@ -229,7 +229,7 @@ def _run_fold(config, dataset, request: TrialRequest, record: TrialRecord, fold:
 
     modality, family = dataset.modality, get_family(request.family)
     cut_at = cut_at if family.extends_epochs else None
-    keep = Keep(kept, fold) if kept is not None and request.family in kept.planned else None
+    keep = Keep(kept, fold) if kept is not None and kept.keeps(request.family) else None
     before = _continued(keep, request, record, fold)
     selection = selection_metric(config, modality)
     metric_names = list(modality.metrics()) if request.metrics == "all" else [selection.name]
