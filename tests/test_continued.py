@@ -163,3 +163,28 @@ def test_trainings_are_let_go_once_the_next_rung_is_out_of_reach(tmp_path, monke
     assert [(r["family"], r["fidelity"]) for r in records] == [("vae", 1), ("gan", 1)]
     import threading
     assert not [t for t in threading.enumerate() if t.name == "genautoml-kept-training"]
+
+
+def test_ending_a_running_training_stops_it_after_its_epoch():
+    """What an interrupted cv does (Ctrl-C arrives while a training runs): ``end`` returns
+    after the epoch in progress, not after the rung."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    model = Counting(1000)
+
+    def hook(epoch):
+        if epoch == 3:
+            started.set()
+            release.wait(timeout=60)
+
+    kept = KeptTraining(model.fit, model, None)
+    caller = threading.Thread(target=lambda: kept.run_to(1000, hook), daemon=True)
+    caller.start()  # stands for cv, which an interrupt takes out of run_to
+    assert started.wait(timeout=60)
+    ender = threading.Thread(target=kept.end)
+    ender.start()
+    release.set()
+    ender.join(timeout=60)
+    assert not ender.is_alive() and not kept._thread.is_alive()
+    assert len(model.draws) == 3

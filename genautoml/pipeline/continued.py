@@ -84,7 +84,7 @@ class KeptTraining:
         self._commands: queue.Queue = queue.Queue()
         self._events: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._main, name="genautoml-kept-training", daemon=True)
-        self._ended = False
+        self._ended = self._ending = False
         self._threads = _torch_threads()
 
     @property
@@ -110,20 +110,26 @@ class KeptTraining:
         return Stop(self.epochs, kind == "finished")
 
     def end(self) -> None:
-        """Ends the fit (its thread unwinds and exits) and waits for it."""
-        if self._thread.is_alive() and not self._ended:
+        """Ends the fit (its thread unwinds and exits) and waits for it: at once if it waits,
+        else after the epoch it is in (an interrupted cv must not wait for a whole rung)."""
+        self._ending = True
+        if self._thread.is_alive():
             self._commands.put(None)
             self._thread.join()
         self._ended = True
 
     # ---- inside the thread --------------------------------------------------------------
     def _report(self, epoch: int) -> None:
+        if self._ending:
+            raise Ended
         self.epochs = epoch
         try:
             self._hook(epoch)
         except CutShort:  # the rung ends here (cv's first rung, cut to its share)
             self._wait()
             return
+        if self._ending:
+            raise Ended
         if epoch >= self._target:
             self._wait()
 
@@ -162,7 +168,8 @@ class Keep:
 
 class KeptTrainings:
     """cv's kept trainings, one per (family, fold); ``close`` ends them all. ``planned``: the
-    epochs a family's new training is planned at, the longest any rung may ask of it."""
+    families whose trainings are kept (their epochs are alike and scaled by the fidelity),
+    each with the epochs a new training is planned at, the longest any rung may ask of it."""
 
     def __init__(self, planned: dict[str, int]) -> None:
         self.planned = planned
