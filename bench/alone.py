@@ -66,6 +66,7 @@ def run(config: Path, family: str, seconds: float, params: dict[str, Any], overr
         return {"config": str(config), "overrides": overrides, "family": family, "params": params,
                 "feature": trained.feature,
                 "budget_s": seconds, "train_s": round(trained.seconds, 1), "epochs": trained.epochs,
+                "diverged_at": trained.diverged_at,
                 "figures": trained.figures, "floor": floors(ctx, trained, names),
                 "samples_per_second": round(sampling_speed(trained.model, SPEED_SAMPLES), 2), "machine": machine()}
 

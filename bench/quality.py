@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS, ROOT, Stopwatch, claim, context, fresh_dir, table
+from genautoml.errors import TrialDiverged
 
 HAND_GAN = {"epochs": 10, "batch_size": 64, "lr": 2e-4}
 
@@ -35,7 +36,9 @@ def train_for(ctx, family: str, params: dict[str, Any], seconds: float | None,
 
     selection = metric(ctx)
     trained = train_and_score(ctx, family, params, seconds, [selection.name], feature_json)
-    return trained.figures[selection.name], trained.seconds, trained.epochs
+    epochs = trained.epochs if trained.diverged_at is None else \
+        f"{trained.epochs} (diverged at {trained.diverged_at}; its last copy)"
+    return trained.figures[selection.name], trained.seconds, epochs
 
 
 @dataclass
@@ -46,6 +49,8 @@ class Trained:
     model: Any
     representation: Any
     feature: dict[str, Any]
+    #: the epoch at which training diverged (the model is then its last copy), or None
+    diverged_at: int | None = None
 
 
 def train_and_score(ctx, family: str, params: dict[str, Any], seconds: float | None, names: list[str],
@@ -64,10 +69,11 @@ def train_and_score(ctx, family: str, params: dict[str, Any], seconds: float | N
     representation.fit(train_raw)
     model = get_family(family)(representation.spec, **params)
     started = time.perf_counter()
-    epochs = [0]
+    epochs, kept, diverged_at = [0], Snapshots(model), None
 
     def report(epoch: int) -> None:
         epochs[0] = epoch
+        kept.offer(epoch)
         if seconds is not None and time.perf_counter() - started > seconds:
             raise _OutOfTime
 
@@ -75,10 +81,34 @@ def train_and_score(ctx, family: str, params: dict[str, Any], seconds: float | N
         model.fit(representation.encode(train_raw), report, seed=0, device=ctx.device)
     except _OutOfTime:
         pass  # the modules keep what they learnt so far
+    except TrialDiverged:
+        # A long run alone can diverge (a vae's loss went to inf on audio): scored as a user
+        # who saves a checkpoint now and then would have it, at its last saved epoch.
+        diverged_at, epochs[0] = epochs[0], kept.restore()
     elapsed = time.perf_counter() - started
     heldout = capped(ctx.config, modality, test_raw, test_seed(ctx))
     figures = Scorer(modality, representation, heldout, train_raw, seed=0)(model, names)
-    return Trained(figures, elapsed, epochs[0], model, representation, feature_json)
+    return Trained(figures, elapsed, epochs[0], model, representation, feature_json, diverged_at)
+
+
+class Snapshots:
+    """The model's state copied every ``every`` seconds of training, to fall back on."""
+
+    def __init__(self, model, every: float = 5.0):
+        self.model, self.every = model, every
+        self.state, self.epoch, self.taken = None, 0, time.perf_counter()
+
+    def offer(self, epoch: int) -> None:
+        if self.state is None or time.perf_counter() - self.taken >= self.every:
+            self.state = {k: v.detach().clone() for k, v in self.model.state().items()}
+            self.epoch, self.taken = epoch, time.perf_counter()
+
+    def restore(self) -> int:
+        """Puts the last copy back; the epoch it was taken at. Raises if none was taken."""
+        if self.state is None:
+            raise RuntimeError("the model diverged in its first epoch")
+        self.model.load_state(self.state)
+        return self.epoch
 
 
 def test_seed(ctx) -> int:
