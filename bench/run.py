@@ -20,18 +20,8 @@ def quality(quick: bool) -> dict:
     if quick:
         configs = [("images (smoke)", CONFIGS / "smoke-image.yaml", [])]
         return quality.run(configs, budget_cap=30)
-    # Each modality's default config with its budget cut (2 minutes for the whole search) and
-    # its data halved or so (images: 900 of the 1797 digits and 2 cv folds; text: the first
-    # 150,000 characters; audio: 240 of the 400 clips), so that the search and every baseline
-    # at the same wall-clock fit `make bench` (45 minutes on 2 cores). The comparison is the
-    # same at any budget; the full-budget main jobs are in the doc's first part.
-    cut = ["search.time_budget=2m"]
-    configs = [
-        ("images", CONFIGS / "digits.yaml", [*cut, "search.cv_folds=2", "data.max_examples=900"]),
-        ("text", CONFIGS / "text.yaml", [*cut, "data.max_chars=150000"]),
-        ("audio", CONFIGS / "audio.yaml", [*cut, "data.max_examples=240"]),
-    ]
-    return quality.run(configs, budget_cap=None)
+    return quality.run([(label, config, overrides) for label, (config, overrides) in quality.SIZES.items()],
+                       budget_cap=None)
 
 
 def efficiency(quick: bool) -> dict:
