@@ -193,7 +193,7 @@ def tuned_ngram(ctx) -> dict[str, Any]:
     _, order, feature_json = best
     row = train_for(ctx, "ngram", {"order": order}, None, feature_json)
     label = "+".join(f"{k}={v}" for k, v in feature_json.items() if v is not None)
-    return {**row, "model": f"ngram tuned by grid (order {order} of {len(NGRAM_ORDERS)}, {label}; "
+    return {**row, "model": f"ngram tuned by grid (order {order}, best of {len(NGRAM_ORDERS)}, {label}; "
                             f"{len(ctx.resolved['features'])} features, cv)",
             "seconds": time.perf_counter() - started, "epochs": 1}
 

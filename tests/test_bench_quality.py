@@ -86,5 +86,5 @@ def test_rows_are_matched_across_seeds_without_what_differs_by_seed():
 
     assert _key(0, {"model": "genautoml: diffusion (cv defaults, levels 8)"}) == "chosen"
     assert _key(2, {"model": "vae at defaults, 99 s budget"}) == "vae at defaults"
-    assert _key(1, {"model": "ngram tuned by grid (order 5 of 9, representation=char; 3 features, cv)"}) \
+    assert _key(1, {"model": "ngram tuned by grid (order 5, best of 9, tokenizer=char; 3 features, cv)"}) \
         == "ngram tuned by grid"
